@@ -1,0 +1,30 @@
+"""The shared Peewee store: SQLite by default, PostgreSQL by URL."""
+
+from playhouse.db_url import connect
+
+from .base import BaseModel, db, new_id, utcnow
+from .directory import Directory
+from .group import Group, Membership
+from .idp_app import IdpApp
+from .migrations import migrate
+from .user import User, UserValue
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+__all__ = ["BaseModel", "Directory", "Group", "IdpApp", "Membership", "User", "UserValue",
+           "db", "init_db", "migrate", "new_id", "utcnow"]
+
+
+def init_db(url):
+    """Bind the proxy to the database named by url and return it."""
+    options = {}
+    if url.startswith("sqlite"):
+        options = {"pragmas": SQLITE_PRAGMAS, "timeout": 10}
+    database = connect(url, **options)
+    db.initialize(database)
+    return database

@@ -1,0 +1,68 @@
+"""SCIM users as host-directory accounts, with their multi-valued attributes."""
+
+import peewee
+
+from .base import BaseModel, new_id, utcnow
+from .directory import Directory
+
+
+class User(BaseModel):
+    id = peewee.CharField(max_length=64, primary_key=True, default=new_id)
+    directory = peewee.ForeignKeyField(Directory, backref="users", on_delete="CASCADE")
+    user_name = peewee.CharField(max_length=255)
+    user_name_lower = peewee.CharField(max_length=255)
+    external_id = peewee.CharField(max_length=255, null=True, index=True)
+    display_name = peewee.CharField(max_length=255, null=True)
+    nick_name = peewee.CharField(max_length=255, null=True)
+    profile_url = peewee.CharField(max_length=1024, null=True)
+    title = peewee.CharField(max_length=255, null=True)
+    user_type = peewee.CharField(max_length=255, null=True)
+    preferred_language = peewee.CharField(max_length=64, null=True)
+    locale = peewee.CharField(max_length=64, null=True)
+    timezone = peewee.CharField(max_length=64, null=True)
+    active = peewee.BooleanField(default=True)
+    password_hash = peewee.CharField(max_length=255, null=True)
+    name_formatted = peewee.CharField(max_length=512, null=True)
+    name_family = peewee.CharField(max_length=255, null=True)
+    name_given = peewee.CharField(max_length=255, null=True)
+    name_middle = peewee.CharField(max_length=255, null=True)
+    name_prefix = peewee.CharField(max_length=255, null=True)
+    name_suffix = peewee.CharField(max_length=255, null=True)
+    employee_number = peewee.CharField(max_length=255, null=True)
+    cost_center = peewee.CharField(max_length=255, null=True)
+    organization = peewee.CharField(max_length=255, null=True)
+    division = peewee.CharField(max_length=255, null=True)
+    department = peewee.CharField(max_length=255, null=True)
+    manager_id = peewee.CharField(max_length=255, null=True)
+    manager_ref = peewee.CharField(max_length=1024, null=True)
+    created = peewee.DateTimeField(default=utcnow)
+    last_modified = peewee.DateTimeField(default=utcnow, index=True)
+    version = peewee.IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("directory", "user_name_lower"), True),)
+
+
+class UserValue(BaseModel):
+    """One entry of a multi-valued attribute (emails, phoneNumbers, addresses, ...)."""
+
+    user = peewee.ForeignKeyField(User, backref="values", on_delete="CASCADE")
+    attribute = peewee.CharField(max_length=32)
+    position = peewee.IntegerField(default=0)
+    value = peewee.TextField(null=True)
+    value_lower = peewee.CharField(max_length=255, null=True)
+    display = peewee.CharField(max_length=255, null=True)
+    type = peewee.CharField(max_length=64, null=True)
+    primary = peewee.BooleanField(default=False)
+    formatted = peewee.CharField(max_length=1024, null=True)
+    street_address = peewee.CharField(max_length=512, null=True)
+    locality = peewee.CharField(max_length=255, null=True)
+    region = peewee.CharField(max_length=255, null=True)
+    postal_code = peewee.CharField(max_length=64, null=True)
+    country = peewee.CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = (
+            (("user", "attribute", "position"), False),
+            (("attribute", "value_lower"), False),
+        )
