@@ -24,7 +24,9 @@ def init_db(url):
     """Bind the proxy to the database named by url and return it."""
     options = {}
     if url.startswith("sqlite"):
-        options = {"pragmas": SQLITE_PRAGMAS, "timeout": 10}
+        # BEGIN IMMEDIATE: a write transaction takes the lock up front, so two writers
+        # never deadlock upgrading a read lock (SQLITE_BUSY mid-transaction).
+        options = {"pragmas": SQLITE_PRAGMAS, "timeout": 10, "lock_type": "IMMEDIATE"}
     database = connect(url, **options)
     db.initialize(database)
     return database

@@ -117,8 +117,8 @@ def _single(attribute, value):
 
 def _complex(attribute, value):
     if not isinstance(value, dict):
-        # Entra ID sends manager (and some clients a member) as a bare id string.
-        if isinstance(value, str) and attribute.sub("value"):
+        # Entra ID sends manager as a bare id string.
+        if isinstance(value, str) and not attribute.multi_valued and attribute.sub("value"):
             value = {"value": value}
         else:
             raise errors.InvalidValue(f"'{attribute.name}' must be a JSON object.")

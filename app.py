@@ -1,0 +1,69 @@
+"""The application factory; `python app.py` serves it with waitress."""
+
+import os
+
+from flask import Flask
+
+from config import Config, TestingConfig
+
+
+def create_app(test_config=None):
+    """Build the app: settings, store, blueprints, error handlers."""
+    app = Flask(__name__, instance_relative_config=True)
+    base = TestingConfig if test_config and test_config.get("TESTING") else Config
+    app.config.from_mapping(base.from_env())
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{os.path.join(app.instance_path, 'usersync.db')}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    _init_store(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_store(app):
+    from models import db, init_db, migrate
+
+    init_db(app.config["DATABASE_URL"])
+    with db.connection_context():
+        migrate(f"{app.config['HOST_PRODUCT']} Internal Directory")
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _register_blueprints(app):
+    from blueprints import scim, ui
+    from blueprints.scim import handlers, wsgi
+
+    app.register_blueprint(scim.bp)
+    app.register_blueprint(ui.bp)
+    handlers.register(app)
+    app.wsgi_app = wsgi.ForgivingPaths(app.wsgi_app)
+
+
+def _instance_secret(instance_path):
+    """A per-instance secret key, made once and kept in the instance folder."""
+    import secrets
+
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+if __name__ == "__main__":
+    from cli import main
+
+    main(["serve"])

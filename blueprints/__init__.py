@@ -1,0 +1,1 @@
+"""Flask blueprints: the SCIM servlet and the admin pages."""

@@ -1,0 +1,1 @@
+"""POST /Bulk (RFC 7644 §3.7) — filled in by the bulk processor."""

@@ -1,0 +1,87 @@
+"""Request parsing and SCIM responses: JSON bodies, media types, ETags, base URL."""
+
+import json
+import re
+
+from flask import Response, current_app, request
+
+from scim import constants, errors
+
+PREFIX = "/plugins/servlet/usersync/scim"
+_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+
+
+def base_url():
+    """The absolute SCIM base URL of this request, without a trailing slash."""
+    return request.host_url.rstrip("/") + PREFIX
+
+
+def json_body():
+    """The request body as JSON; 415 for other media types, 400 invalidSyntax when malformed."""
+    mimetype = request.mimetype
+    if mimetype and mimetype not in constants.ACCEPTED_CONTENT_TYPES:
+        raise errors.UnsupportedMediaType()
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+        body = json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise errors.InvalidSyntax("The request body is not valid JSON (UTF-8).") from None
+    _check_depth(body, current_app.config["JSON_MAX_DEPTH"])
+    return body
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_depth(value, limit):
+    """Refuse bodies nested deeper than the limit (no SCIM resource needs more than 4)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise errors.InvalidSyntax(f"The request body nests deeper than {limit} levels.")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+def scim_response(body=None, status=200, headers=None):
+    """A response with Content-Type application/scim+json."""
+    payload = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    response = Response(payload, status=status, headers=headers or {})
+    if body is not None or status >= 400:
+        response.headers["Content-Type"] = constants.CONTENT_TYPE
+    return response
+
+
+def resource_response(body, status=200):
+    """A resource response with its ETag (and Location on 201)."""
+    headers = {"ETag": body["meta"]["version"]} if "meta" in body else {}
+    if status == 201:
+        headers["Location"] = body["meta"]["location"]
+    return scim_response(body, status, headers)
+
+
+def expected_version():
+    """The version If-Match requires, "*", or None; an unknown ETag can never match."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    tags = [tag.strip() for tag in header.split(",")]
+    if "*" in tags:
+        return "*"
+    for tag in tags:
+        match = _ETAG.match(tag)
+        if match:
+            return int(match.group(1))
+    return -1
+
+
+def not_modified(doc):
+    """Whether If-None-Match names the document's current version."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or doc["meta"]["version"].removeprefix("W/") in tags

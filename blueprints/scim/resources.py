@@ -1,0 +1,101 @@
+"""/Users and /Groups: one MethodView pair per resource type, each view one success path."""
+
+from flask import current_app, request
+from flask.views import MethodView
+
+from scim import listing, projection, render, validation
+from scim.attributes import GROUP_RESOURCE, USER_RESOURCE
+from store import groups, users
+
+from . import bp, directory_id
+from .http import base_url, expected_version, json_body, not_modified, resource_response, scim_response
+
+STORES = {"User": users, "Group": groups}
+# The one attribute of each type that is expensive to load and may be left out.
+HEAVY = {"User": "groups", "Group": "members"}
+
+
+def list_query(raw, search_body=False):
+    """A validated ListQuery with this deployment's paging limits."""
+    config = current_app.config
+    return listing.parse(raw, config["SCIM_DEFAULT_COUNT"], config["SCIM_MAX_RESULTS"], search_body)
+
+
+def present(rtype, doc, include=None, exclude=None):
+    """Render one document as its response body, projected."""
+    return projection.apply(rtype, render.resource(rtype, doc, base_url()), include, exclude)
+
+
+def search_page(rtype, query):
+    """(total, projected bodies) of one page of rtype for a ListQuery."""
+    include = projection.parse(rtype, query.attributes)
+    exclude = projection.parse(rtype, query.excluded_attributes)
+    heavy = projection.needs(rtype, HEAVY[rtype.name], include, exclude)
+    total, docs = STORES[rtype.name].search(
+        directory_id(), query.filter, query.sort_by, query.descending,
+        query.start_index, query.count, heavy)
+    return total, [present(rtype, doc, include, exclude) for doc in docs]
+
+
+def _item_projection(rtype):
+    query = list_query(request.args)
+    include = projection.parse(rtype, query.attributes)
+    exclude = projection.parse(rtype, query.excluded_attributes)
+    return include, exclude, projection.needs(rtype, HEAVY[rtype.name], include, exclude)
+
+
+class ResourceList(MethodView):
+    """GET lists (RFC 7644 §3.4.2), POST creates (§3.3)."""
+
+    def __init__(self, rtype):
+        self.rtype = rtype
+        self.store = STORES[rtype.name]
+
+    def get(self):
+        query = list_query(request.args)
+        total, bodies = search_page(self.rtype, query)
+        return scim_response(render.list_response(bodies, total, query.start_index))
+
+    def post(self):
+        doc = validation.inbound(self.rtype, json_body())
+        created = self.store.create(directory_id(), doc)
+        return resource_response(present(self.rtype, created), 201)
+
+
+class ResourceItem(MethodView):
+    """GET (§3.4.1), PUT (§3.5.1), PATCH (§3.5.2), DELETE (§3.6) of one resource."""
+
+    def __init__(self, rtype):
+        self.rtype = rtype
+        self.store = STORES[rtype.name]
+
+    def get(self, resource_id):
+        include, exclude, heavy = _item_projection(self.rtype)
+        doc = self.store.get(directory_id(), resource_id, heavy)
+        if not_modified(doc):
+            return scim_response(status=304, headers={"ETag": doc["meta"]["version"]})
+        return resource_response(present(self.rtype, doc, include, exclude))
+
+    def put(self, resource_id):
+        doc = validation.inbound(self.rtype, json_body())
+        updated = self.store.replace(directory_id(), resource_id, doc, expected_version())
+        return resource_response(present(self.rtype, updated))
+
+    def patch(self, resource_id):
+        updated = self.store.patch(directory_id(), resource_id, json_body(), expected_version())
+        include, exclude, _ = _item_projection(self.rtype)
+        return resource_response(present(self.rtype, updated, include, exclude))
+
+    def delete(self, resource_id):
+        self.store.delete(directory_id(), resource_id, expected_version())
+        return scim_response(status=204)
+
+
+def register_api(rtype):
+    """Route rtype's endpoint to its list and item views."""
+    bp.add_url_rule(rtype.endpoint, view_func=ResourceList.as_view(f"{rtype.name}_list", rtype))
+    bp.add_url_rule(f"{rtype.endpoint}/<resource_id>", view_func=ResourceItem.as_view(f"{rtype.name}_item", rtype))
+
+
+register_api(USER_RESOURCE)
+register_api(GROUP_RESOURCE)

@@ -1,0 +1,45 @@
+"""Deploy-time configuration; what the wizard edits lives in the database."""
+
+import os
+
+
+class Config:
+    """Defaults, overridden by USERSYNC_-prefixed environment variables."""
+
+    DATABASE_URL = None  # None: a SQLite file in the instance folder
+    SECRET_KEY = None
+    HOST_PRODUCT = "Confluence"
+    SCIM_DEFAULT_COUNT = 100
+    SCIM_MAX_RESULTS = 1000
+    SCIM_BULK_MAX_OPERATIONS = 1000
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SCIM_FILTER_MAX_LENGTH = 4096
+    JSON_MAX_DEPTH = 32
+    TESTING = False
+
+    @classmethod
+    def from_env(cls, environ=None):
+        """A dict of this class's settings with USERSYNC_* environment overrides applied."""
+        environ = os.environ if environ is None else environ
+        settings = {}
+        for key in dir(cls):
+            if not key.isupper():
+                continue
+            default = getattr(cls, key)
+            raw = environ.get(f"USERSYNC_{key}")
+            settings[key] = default if raw is None else _parse(raw, default)
+        return settings
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only"
+
+
+def _parse(raw, default):
+    """Read an environment string as the type of its default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    return raw

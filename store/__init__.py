@@ -1,0 +1,1 @@
+"""Persistence of SCIM resources in the peewee store; Flask-free."""

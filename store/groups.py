@@ -1,0 +1,181 @@
+"""SCIM Groups in one host directory, with memberships changed row by row."""
+
+import peewee
+
+from models import Group, Membership, User, db, utcnow
+from scim import errors, validation
+from scim import patch as scim_patch
+from scim.attributes import GROUP_RESOURCE
+
+from . import filters
+from .user_rows import meta
+
+_CHUNK = 500
+
+
+def get(directory_id, group_id, with_members=True):
+    """The canonical document of a group, or 404."""
+    return _documents([_row(directory_id, group_id)], with_members)[0]
+
+
+def create(directory_id, doc):
+    """Insert a group and its members; 409 uniqueness on a taken displayName."""
+    with db.atomic():
+        _check_unique(directory_id, doc["displayName"])
+        members = _resolve_members(directory_id, doc.get("members"))
+        group = _save(lambda fields: Group.create(directory=directory_id, **fields), doc)
+        _add_members(group.id, members)
+    return get(directory_id, group.id)
+
+
+def replace(directory_id, group_id, doc, expected_version=None):
+    """Replace displayName, externalId and members; only changed memberships are written."""
+    with db.atomic():
+        group = _row(directory_id, group_id, for_update=True)
+        _check_version(group, expected_version)
+        _check_unique(directory_id, doc["displayName"], group.id)
+        wanted = _resolve_members(directory_id, doc.get("members"), group.id)
+        fields_update = {"last_modified": utcnow(), "version": group.version + 1}
+        _save(lambda fields: Group.update(**fields, **fields_update).where(Group.id == group.id).execute(), doc)
+        _sync_members(group.id, wanted)
+    return get(directory_id, group_id)
+
+
+def patch(directory_id, group_id, body, expected_version=None):
+    """Apply a PatchOp atomically; an unchanged result keeps its version."""
+    with db.atomic():
+        current = get(directory_id, group_id)
+        _check_version(_row(directory_id, group_id), expected_version)
+        updated = scim_patch.apply(GROUP_RESOURCE, current, body)
+        validation.require(GROUP_RESOURCE, updated)
+        if updated == current:
+            return current
+        return replace(directory_id, group_id, updated)
+
+
+def delete(directory_id, group_id, expected_version=None):
+    """Delete a group, its memberships, and its membership in other groups."""
+    with db.atomic():
+        group = _row(directory_id, group_id, for_update=True)
+        _check_version(group, expected_version)
+        Membership.delete().where(Membership.member_id == group.id).execute()
+        group.delete_instance(recursive=True)
+
+
+def search(directory_id, filter_string=None, sort_by=None, descending=False,
+           start_index=1, count=100, with_members=True):
+    """(totalResults, documents of one page) for a filter, in a stable order."""
+    query = Group.select().where(Group.directory == directory_id)
+    if filter_string:
+        query = query.where(filters.where("Group", filter_string))
+    total = query.count()
+    if count == 0 or total < start_index:
+        return total, []
+    ordering = filters.order_by("Group", sort_by, descending) if sort_by else [Group.created, Group.id]
+    page = list(query.order_by(*ordering).offset(start_index - 1).limit(count))
+    return total, _documents(page, with_members)
+
+
+def _documents(groups, with_members):
+    """Documents for a page of groups; members in one query for the whole page."""
+    members = _members_of([group.id for group in groups]) if with_members else {}
+    docs = []
+    for group in groups:
+        doc = {"id": group.id, "displayName": group.display_name}
+        if group.external_id:
+            doc["externalId"] = group.external_id
+        if members.get(group.id):
+            doc["members"] = members[group.id]
+        doc["meta"] = meta("Group", group)
+        docs.append(doc)
+    return docs
+
+
+def _members_of(group_ids):
+    result = {}
+    if not group_ids:
+        return result
+    member_user = User.alias()
+    member_group = Group.alias()
+    query = (Membership
+             .select(Membership.group_id, Membership.member_id, Membership.member_type,
+                     member_user.display_name, member_user.user_name, member_group.display_name)
+             .join(member_user, peewee.JOIN.LEFT_OUTER, on=(member_user.id == Membership.member_id))
+             .switch(Membership)
+             .join(member_group, peewee.JOIN.LEFT_OUTER, on=(member_group.id == Membership.member_id))
+             .where(Membership.group_id.in_(group_ids))
+             .order_by(Membership.group_id, Membership.member_id)
+             .tuples())
+    for group_id, member_id, member_type, user_display, user_name, group_name in query:
+        entry = {"value": member_id, "type": member_type}
+        display = user_display or user_name or group_name
+        if display:
+            entry["display"] = display
+        result.setdefault(group_id, []).append(entry)
+    return result
+
+
+def _save(write, doc):
+    return write({
+        "display_name": doc["displayName"],
+        "display_name_lower": doc["displayName"].lower(),
+        "external_id": doc.get("externalId"),
+    })
+
+
+def _resolve_members(directory_id, members, own_id=None):
+    """{member id: "User"|"Group"} for the requested members; unknown ids are a 400."""
+    wanted = [entry["value"] for entry in members or () if entry.get("value")]
+    if own_id in wanted:
+        raise errors.InvalidValue("A group cannot be a member of itself.")
+    found = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        found.update({uid: "User" for (uid,) in User.select(User.id).where(
+            (User.directory == directory_id) & User.id.in_(chunk)).tuples()})
+        found.update({gid: "Group" for (gid,) in Group.select(Group.id).where(
+            (Group.directory == directory_id) & Group.id.in_(chunk)).tuples()})
+    missing = [value for value in wanted if value not in found]
+    if missing:
+        raise errors.InvalidValue(f"Member '{missing[0]}' is not a User or Group of this directory.")
+    return {value: found[value] for value in wanted}
+
+
+def _sync_members(group_id, wanted):
+    existing = {mid for (mid,) in Membership.select(Membership.member_id)
+                .where(Membership.group_id == group_id).tuples()}
+    removed = list(existing - wanted.keys())
+    for start in range(0, len(removed), _CHUNK):
+        Membership.delete().where((Membership.group_id == group_id)
+                                  & Membership.member_id.in_(removed[start:start + _CHUNK])).execute()
+    _add_members(group_id, {mid: kind for mid, kind in wanted.items() if mid not in existing})
+
+
+def _add_members(group_id, members):
+    rows = [{"group": group_id, "member_id": mid, "member_type": kind} for mid, kind in members.items()]
+    for start in range(0, len(rows), _CHUNK):
+        Membership.insert_many(rows[start:start + _CHUNK]).execute()
+
+
+def _row(directory_id, group_id, for_update=False):
+    query = Group.select().where((Group.id == group_id) & (Group.directory == directory_id))
+    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
+        query = query.for_update()
+    group = query.first()
+    if group is None:
+        raise errors.NotFound(f"Group {group_id} not found.")
+    return group
+
+
+def _check_version(group, expected_version):
+    if expected_version is not None and expected_version not in ("*", group.version):
+        raise errors.PreconditionFailed()
+
+
+def _check_unique(directory_id, name, own_id=None):
+    query = Group.select(Group.id).where(
+        (Group.directory == directory_id) & (Group.display_name_lower == name.lower()))
+    if own_id is not None:
+        query = query.where(Group.id != own_id)
+    if query.exists():
+        raise errors.Uniqueness(f"displayName '{name}' is already in use.")

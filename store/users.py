@@ -1,0 +1,161 @@
+"""SCIM Users in one host directory: read, create, replace, delete, search."""
+
+import peewee
+
+from models import Group, Membership, User, UserValue, db, utcnow
+from scim import errors, validation
+from scim import patch as scim_patch
+from scim.attributes import USER_RESOURCE
+
+from . import filters, passwords, user_rows
+
+
+def get(directory_id, user_id, with_groups=True):
+    """The canonical document of a user, or 404."""
+    user = _row(directory_id, user_id)
+    return _documents([user], with_groups)[0]
+
+
+def create(directory_id, doc):
+    """Insert a new user; 409 uniqueness when the userName is taken (case-insensitively)."""
+    with db.atomic():
+        _check_unique(directory_id, doc["userName"])
+        fields = user_rows.columns(doc)
+        fields["password_hash"] = passwords.hash_or_none(doc.get("password"))
+        user = _insert(directory_id, fields)
+        _write_values(user, doc)
+    return get(directory_id, user.id)
+
+
+def replace(directory_id, user_id, doc, expected_version=None):
+    """Replace every writable attribute; a password not sent is kept."""
+    with db.atomic():
+        user = _row(directory_id, user_id, for_update=True)
+        _check_version(user, expected_version)
+        _check_unique(directory_id, doc["userName"], user.id)
+        fields = user_rows.columns(doc)
+        if doc.get("password"):
+            fields["password_hash"] = passwords.hash_or_none(doc["password"])
+        _update(user, fields)
+        UserValue.delete().where(UserValue.user == user).execute()
+        _write_values(user, doc)
+    return get(directory_id, user_id)
+
+
+def delete(directory_id, user_id, expected_version=None):
+    """Delete a user and its memberships."""
+    with db.atomic():
+        user = _row(directory_id, user_id, for_update=True)
+        _check_version(user, expected_version)
+        Membership.delete().where(Membership.member_id == user.id).execute()
+        user.delete_instance(recursive=False)
+
+
+def search(directory_id, filter_string=None, sort_by=None, descending=False,
+           start_index=1, count=100, with_groups=True):
+    """(totalResults, documents of one page) for a filter, in a stable order."""
+    query = User.select().where(User.directory == directory_id)
+    if filter_string:
+        query = query.where(filters.where("User", filter_string))
+    total = query.count()
+    if count == 0 or total < start_index:
+        return total, []
+    ordering = filters.order_by("User", sort_by, descending) if sort_by else [User.created, User.id]
+    page = list(query.order_by(*ordering).offset(start_index - 1).limit(count))
+    return total, _documents(page, with_groups)
+
+
+def _documents(users, with_groups):
+    """Documents for a page of users: one query each for values, groups and managers (no N+1)."""
+    ids = [user.id for user in users]
+    values = {user_id: [] for user_id in ids}
+    if ids:
+        for row in UserValue.select().where(UserValue.user.in_(ids)).order_by(
+                UserValue.attribute, UserValue.position):
+            values[row.user_id].append(row)
+    groups = _groups_of(ids) if with_groups else {}
+    managers = _names([user.manager_id for user in users if user.manager_id])
+    return [
+        user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None,
+                           managers.get(user.manager_id))
+        for user in users
+    ]
+
+
+def _groups_of(user_ids):
+    result = {}
+    if not user_ids:
+        return result
+    query = (Membership.select(Membership.member_id, Group.id, Group.display_name)
+             .join(Group).where(Membership.member_id.in_(user_ids)).order_by(Group.display_name).tuples())
+    for member_id, group_id, name in query:
+        result.setdefault(member_id, []).append((group_id, name))
+    return result
+
+
+def _names(user_ids):
+    if not user_ids:
+        return {}
+    query = User.select(User.id, User.display_name, User.user_name).where(User.id.in_(user_ids)).tuples()
+    return {uid: display or name for uid, display, name in query}
+
+
+def _row(directory_id, user_id, for_update=False):
+    query = User.select().where((User.id == user_id) & (User.directory == directory_id))
+    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
+        query = query.for_update()
+    user = query.first()
+    if user is None:
+        raise errors.NotFound(f"User {user_id} not found.")
+    return user
+
+
+def _check_version(user, expected_version):
+    if expected_version is not None and expected_version not in ("*", user.version):
+        raise errors.PreconditionFailed()
+
+
+def _check_unique(directory_id, user_name, own_id=None):
+    query = User.select(User.id).where(
+        (User.directory == directory_id) & (User.user_name_lower == user_name.lower()))
+    if own_id is not None:
+        query = query.where(User.id != own_id)
+    if query.exists():
+        raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
+
+
+def _insert(directory_id, fields):
+    try:
+        with db.atomic():
+            return User.create(directory=directory_id, **fields)
+    except peewee.IntegrityError:
+        raise errors.Uniqueness(f"userName '{fields['user_name']}' is already in use.") from None
+
+
+def _update(user, fields):
+    fields.update(last_modified=utcnow(), version=user.version + 1)
+    try:
+        with db.atomic():
+            User.update(**fields).where(User.id == user.id).execute()
+    except peewee.IntegrityError:
+        raise errors.Uniqueness(f"userName '{fields['user_name']}' is already in use.") from None
+
+
+def _write_values(user, doc):
+    rows = user_rows.value_rows(doc)
+    for row in rows:
+        row["user"] = user.id
+    if rows:
+        UserValue.insert_many(rows).execute()
+
+
+def patch(directory_id, user_id, body, expected_version=None):
+    """Apply a PatchOp atomically; an unchanged result keeps its version."""
+    with db.atomic():
+        current = get(directory_id, user_id)
+        _check_version(_row(directory_id, user_id), expected_version)
+        updated = scim_patch.apply(USER_RESOURCE, current, body)
+        validation.require(USER_RESOURCE, updated)
+        if updated == current:
+            return current
+        return replace(directory_id, user_id, updated)

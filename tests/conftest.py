@@ -1,0 +1,96 @@
+"""Fixtures: a fresh app on a temp SQLite file (or USERSYNC_TEST_DATABASE_URL), and a SCIM client."""
+
+import os
+import uuid
+
+import pytest
+
+from app import create_app
+
+SCIM = "/plugins/servlet/usersync/scim"
+SCIM_JSON = "application/scim+json"
+
+
+def _database_url(tmp_path):
+    """A temp SQLite file, or a fresh schema on the PostgreSQL server named by the environment."""
+    url = os.environ.get("USERSYNC_TEST_DATABASE_URL")
+    return url or f"sqlite:///{tmp_path / 'usersync.db'}"
+
+
+def _reset_postgres():
+    from models import db
+    from models.migrations import TABLES, SchemaVersion
+
+    with db.connection_context():
+        db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
+
+
+@pytest.fixture
+def app(tmp_path):
+    url = _database_url(tmp_path)
+    if url.startswith("postgres"):
+        from models import init_db
+        init_db(url)
+        _reset_postgres()
+    application = create_app({"TESTING": True, "DATABASE_URL": url})
+    application.instance_path = str(tmp_path)
+    yield application
+
+
+@pytest.fixture
+def idp_app(app):
+    """An Oracle IDCS app and its bearer token."""
+    from models import db
+    from store import apps
+
+    with db.connection_context():
+        record, token = apps.create(f"Oracle {uuid.uuid4().hex[:6]}", "oracle")
+    return record, token
+
+
+class ScimClient:
+    """The Flask test client with the bearer token and SCIM paths filled in."""
+
+    def __init__(self, client, token):
+        self.client = client
+        self.token = token
+
+    def request(self, method, path, json=None, headers=None, **kwargs):
+        all_headers = {"Authorization": f"Bearer {self.token}", **(headers or {})}
+        if json is not None:
+            kwargs["data"] = __import__("json").dumps(json)
+            all_headers.setdefault("Content-Type", SCIM_JSON)
+        return self.client.open(SCIM + path, method=method, headers=all_headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def scim(app, idp_app):
+    """A SCIM client authenticated as the Oracle app."""
+    return ScimClient(app.test_client(), idp_app[1])
+
+
+def assert_scim_error(response, status, scim_type=None):
+    """The response is an RFC 7644 §3.12 Error with this status (and scimType)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers["Content-Type"].startswith(SCIM_JSON)
+    body = response.get_json(force=True)
+    assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert body["status"] == str(status)
+    assert body.get("scimType") == scim_type
+    assert "Traceback" not in body.get("detail", "")
+    return body
