@@ -7,7 +7,7 @@ from scim import errors, validation
 from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
 
-from . import filters
+from . import common
 from .user_rows import meta
 
 _CHUNK = 500
@@ -15,7 +15,7 @@ _CHUNK = 500
 
 def get(directory_id, group_id, with_members=True):
     """The canonical document of a group, or 404."""
-    return _documents([_row(directory_id, group_id)], with_members)[0]
+    return _documents([common.scoped_row(Group, directory_id, group_id)], with_members)[0]
 
 
 def create(directory_id, doc):
@@ -31,8 +31,8 @@ def create(directory_id, doc):
 def replace(directory_id, group_id, doc, expected_version=None):
     """Replace displayName, externalId and members; only changed memberships are written."""
     with db.atomic():
-        group = _row(directory_id, group_id, for_update=True)
-        _check_version(group, expected_version)
+        group = common.scoped_row(Group, directory_id, group_id, for_update=True)
+        common.check_version(group, expected_version)
         _check_unique(directory_id, doc["displayName"], group.id)
         wanted = _resolve_members(directory_id, doc.get("members"), group.id)
         fields_update = {"last_modified": utcnow(), "version": group.version + 1}
@@ -44,8 +44,9 @@ def replace(directory_id, group_id, doc, expected_version=None):
 def patch(directory_id, group_id, body, expected_version=None):
     """Apply a PatchOp atomically; an unchanged result keeps its version."""
     with db.atomic():
-        current = get(directory_id, group_id)
-        _check_version(_row(directory_id, group_id), expected_version)
+        group = common.scoped_row(Group, directory_id, group_id, for_update=True)
+        common.check_version(group, expected_version)
+        current = _documents([group], True)[0]
         updated = scim_patch.apply(GROUP_RESOURCE, current, body)
         validation.require(GROUP_RESOURCE, updated)
         if updated == current:
@@ -56,8 +57,8 @@ def patch(directory_id, group_id, body, expected_version=None):
 def delete(directory_id, group_id, expected_version=None):
     """Delete a group, its memberships, and its membership in other groups."""
     with db.atomic():
-        group = _row(directory_id, group_id, for_update=True)
-        _check_version(group, expected_version)
+        group = common.scoped_row(Group, directory_id, group_id, for_update=True)
+        common.check_version(group, expected_version)
         Membership.delete().where(Membership.member_id == group.id).execute()
         group.delete_instance(recursive=True)
 
@@ -65,15 +66,8 @@ def delete(directory_id, group_id, expected_version=None):
 def search(directory_id, filter_string=None, sort_by=None, descending=False,
            start_index=1, count=100, with_members=True):
     """(totalResults, documents of one page) for a filter, in a stable order."""
-    query = Group.select().where(Group.directory == directory_id)
-    if filter_string:
-        query = query.where(filters.where("Group", filter_string))
-    total = query.count()
-    if count == 0 or total < start_index:
-        return total, []
-    ordering = filters.order_by("Group", sort_by, descending) if sort_by else [Group.created, Group.id]
-    page = list(query.order_by(*ordering).offset(start_index - 1).limit(count))
-    return total, _documents(page, with_members)
+    total, rows = common.page(Group, directory_id, filter_string, sort_by, descending, start_index, count)
+    return total, _documents(rows, with_members)
 
 
 def _documents(groups, with_members):
@@ -155,21 +149,6 @@ def _add_members(group_id, members):
     rows = [{"group": group_id, "member_id": mid, "member_type": kind} for mid, kind in members.items()]
     for start in range(0, len(rows), _CHUNK):
         Membership.insert_many(rows[start:start + _CHUNK]).execute()
-
-
-def _row(directory_id, group_id, for_update=False):
-    query = Group.select().where((Group.id == group_id) & (Group.directory == directory_id))
-    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
-        query = query.for_update()
-    group = query.first()
-    if group is None:
-        raise errors.NotFound(f"Group {group_id} not found.")
-    return group
-
-
-def _check_version(group, expected_version):
-    if expected_version is not None and expected_version not in ("*", group.version):
-        raise errors.PreconditionFailed()
 
 
 def _check_unique(directory_id, name, own_id=None):

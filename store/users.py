@@ -7,12 +7,12 @@ from scim import errors, validation
 from scim import patch as scim_patch
 from scim.attributes import USER_RESOURCE
 
-from . import filters, passwords, user_rows
+from . import common, passwords, user_rows
 
 
 def get(directory_id, user_id, with_groups=True):
     """The canonical document of a user, or 404."""
-    user = _row(directory_id, user_id)
+    user = common.scoped_row(User, directory_id, user_id)
     return _documents([user], with_groups)[0]
 
 
@@ -30,8 +30,8 @@ def create(directory_id, doc):
 def replace(directory_id, user_id, doc, expected_version=None):
     """Replace every writable attribute; a password not sent is kept."""
     with db.atomic():
-        user = _row(directory_id, user_id, for_update=True)
-        _check_version(user, expected_version)
+        user = common.scoped_row(User, directory_id, user_id, for_update=True)
+        common.check_version(user, expected_version)
         _check_unique(directory_id, doc["userName"], user.id)
         fields = user_rows.columns(doc)
         if doc.get("password"):
@@ -45,8 +45,8 @@ def replace(directory_id, user_id, doc, expected_version=None):
 def delete(directory_id, user_id, expected_version=None):
     """Delete a user and its memberships."""
     with db.atomic():
-        user = _row(directory_id, user_id, for_update=True)
-        _check_version(user, expected_version)
+        user = common.scoped_row(User, directory_id, user_id, for_update=True)
+        common.check_version(user, expected_version)
         Membership.delete().where(Membership.member_id == user.id).execute()
         user.delete_instance(recursive=False)
 
@@ -54,15 +54,8 @@ def delete(directory_id, user_id, expected_version=None):
 def search(directory_id, filter_string=None, sort_by=None, descending=False,
            start_index=1, count=100, with_groups=True):
     """(totalResults, documents of one page) for a filter, in a stable order."""
-    query = User.select().where(User.directory == directory_id)
-    if filter_string:
-        query = query.where(filters.where("User", filter_string))
-    total = query.count()
-    if count == 0 or total < start_index:
-        return total, []
-    ordering = filters.order_by("User", sort_by, descending) if sort_by else [User.created, User.id]
-    page = list(query.order_by(*ordering).offset(start_index - 1).limit(count))
-    return total, _documents(page, with_groups)
+    total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count)
+    return total, _documents(rows, with_groups)
 
 
 def _documents(users, with_groups):
@@ -98,21 +91,6 @@ def _names(user_ids):
         return {}
     query = User.select(User.id, User.display_name, User.user_name).where(User.id.in_(user_ids)).tuples()
     return {uid: display or name for uid, display, name in query}
-
-
-def _row(directory_id, user_id, for_update=False):
-    query = User.select().where((User.id == user_id) & (User.directory == directory_id))
-    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
-        query = query.for_update()
-    user = query.first()
-    if user is None:
-        raise errors.NotFound(f"User {user_id} not found.")
-    return user
-
-
-def _check_version(user, expected_version):
-    if expected_version is not None and expected_version not in ("*", user.version):
-        raise errors.PreconditionFailed()
 
 
 def _check_unique(directory_id, user_name, own_id=None):
@@ -152,8 +130,9 @@ def _write_values(user, doc):
 def patch(directory_id, user_id, body, expected_version=None):
     """Apply a PatchOp atomically; an unchanged result keeps its version."""
     with db.atomic():
-        current = get(directory_id, user_id)
-        _check_version(_row(directory_id, user_id), expected_version)
+        user = common.scoped_row(User, directory_id, user_id, for_update=True)
+        common.check_version(user, expected_version)
+        current = _documents([user], True)[0]
         updated = scim_patch.apply(USER_RESOURCE, current, body)
         validation.require(USER_RESOURCE, updated)
         if updated == current:

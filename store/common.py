@@ -1,0 +1,38 @@
+"""What the user and group stores share: scoped row lookup and version checks."""
+
+import peewee
+
+from models import db
+from scim import errors
+
+
+def scoped_row(model, directory_id, resource_id, for_update=False):
+    """The row of model with this id in this directory, or 404 (locked on PostgreSQL when updating)."""
+    query = model.select().where((model.id == resource_id) & (model.directory == directory_id))
+    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
+        query = query.for_update()
+    row = query.first()
+    if row is None:
+        raise errors.NotFound(f"{model.__name__} {resource_id} not found.")
+    return row
+
+
+def check_version(row, expected_version):
+    """RFC 7644 §3.14: If-Match must name the current version (or be *)."""
+    if expected_version is not None and expected_version not in ("*", row.version):
+        raise errors.PreconditionFailed()
+
+
+def page(model, directory_id, filter_string, sort_by, descending, start_index, count):
+    """(total, rows of one page) of model in a directory; stable order, filter compiled to SQL."""
+    from . import filters
+
+    rtype = model.__name__
+    query = model.select().where(model.directory == directory_id)
+    if filter_string:
+        query = query.where(filters.where(rtype, filter_string))
+    total = query.count()
+    if count == 0 or total < start_index:
+        return total, []
+    ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
+    return total, list(query.order_by(*ordering).offset(start_index - 1).limit(count))

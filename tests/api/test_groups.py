@@ -1,0 +1,87 @@
+"""/Groups through the app: members, uniqueness, PATCH membership, excludedAttributes."""
+
+from tests.conftest import assert_scim_error
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def user(scim, name):
+    response = scim.post("/Users", json={"userName": name, "displayName": name.title()})
+    assert response.status_code == 201
+    return response.get_json()["id"]
+
+
+def group(scim, name, members=()):
+    body = {"schemas": [GROUP], "displayName": name, "members": [{"value": m} for m in members]}
+    response = scim.post("/Groups", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def patch(scim, group_id, *operations):
+    return scim.patch(f"/Groups/{group_id}", json={"schemas": [PATCH], "Operations": list(operations)})
+
+
+def test_create_with_members_shows_display_type_and_ref(scim):
+    alice = user(scim, "alice")
+    created = group(scim, "Tour Guides", [alice])
+    assert created["members"] == [{"value": alice, "type": "User", "display": "Alice",
+                                   "$ref": created["meta"]["location"].replace(f"Groups/{created['id']}", f"Users/{alice}")}]
+
+
+def test_display_name_is_unique_case_insensitively(scim):
+    group(scim, "Admins")
+    assert_scim_error(scim.post("/Groups", json={"displayName": "ADMINS"}), 409, "uniqueness")
+
+
+def test_unknown_member_is_refused_and_nothing_is_stored(scim):
+    assert_scim_error(scim.post("/Groups", json={"displayName": "X", "members": [{"value": "nope"}]}), 400, "invalidValue")
+    assert scim.get("/Groups").get_json()["totalResults"] == 0
+
+
+def test_patch_add_and_remove_members(scim):
+    alice, bob = user(scim, "alice"), user(scim, "bob")
+    created = group(scim, "Guides", [alice])
+    response = patch(scim, created["id"], {"op": "add", "path": "members", "value": [{"value": bob}]})
+    assert response.status_code == 200
+    assert {m["value"] for m in response.get_json()["members"]} == {alice, bob}
+    response = patch(scim, created["id"], {"op": "remove", "path": f'members[value eq "{alice}"]'})
+    assert [m["value"] for m in response.get_json()["members"]] == [bob]
+    assert response.get_json()["meta"]["version"] == 'W/"3"'
+
+
+def test_user_groups_attribute_reflects_membership(scim):
+    alice = user(scim, "alice")
+    created = group(scim, "Guides", [alice])
+    groups = scim.get(f"/Users/{alice}").get_json()["groups"]
+    assert groups[0]["value"] == created["id"] and groups[0]["display"] == "Guides"
+
+
+def test_excluded_members_and_filter(scim):
+    alice = user(scim, "alice")
+    group(scim, "Guides", [alice])
+    body = scim.get('/Groups?excludedAttributes=members&filter=displayName eq "guides"').get_json()
+    assert body["totalResults"] == 1 and "members" not in body["Resources"][0]
+
+
+def test_deleting_a_user_removes_its_memberships(scim):
+    alice = user(scim, "alice")
+    created = group(scim, "Guides", [alice])
+    assert scim.delete(f"/Users/{alice}").status_code == 204
+    assert "members" not in scim.get(f"/Groups/{created['id']}").get_json()
+
+
+def test_put_replaces_members(scim):
+    alice, bob = user(scim, "alice"), user(scim, "bob")
+    created = group(scim, "Guides", [alice])
+    response = scim.put(f"/Groups/{created['id']}", json={"displayName": "Guides", "members": [{"value": bob}]})
+    assert [m["value"] for m in response.get_json()["members"]] == [bob]
+
+
+def test_nested_group_membership(scim):
+    inner = group(scim, "Inner")
+    outer = group(scim, "Outer", [inner["id"]])
+    assert outer["members"][0]["type"] == "Group"
+    assert_scim_error(patch(scim, inner["id"], {"op": "add", "path": "members", "value": [{"value": inner["id"]}]}),
+                      400, "invalidValue")
