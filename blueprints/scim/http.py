@@ -55,11 +55,11 @@ def scim_response(body=None, status=200, headers=None):
     return response
 
 
-def resource_response(body, status=200):
-    """A resource response with its ETag (and Location on 201)."""
-    headers = {"ETag": body["meta"]["version"]} if "meta" in body else {}
+def resource_response(body, meta, status=200):
+    """A resource response with its ETag (and Location on 201), whatever the projection kept."""
+    headers = {"ETag": meta["version"]}
     if status == 201:
-        headers["Location"] = body["meta"]["location"]
+        headers["Location"] = meta["location"]
     return scim_response(body, status, headers)
 
 

@@ -26,6 +26,13 @@ def present(rtype, doc, include=None, exclude=None):
     return projection.apply(rtype, render.resource(rtype, doc, base_url()), include, exclude)
 
 
+def respond(rtype, doc, status=200):
+    """One resource as the response, projected by the request's attributes/excludedAttributes."""
+    include, exclude, _ = _item_projection(rtype)
+    body = render.resource(rtype, doc, base_url())
+    return resource_response(projection.apply(rtype, body, include, exclude), body["meta"], status)
+
+
 def search_page(rtype, query):
     """(total, projected bodies) of one page of rtype for a ListQuery."""
     include = projection.parse(rtype, query.attributes)
@@ -58,8 +65,7 @@ class ResourceList(MethodView):
 
     def post(self):
         doc = validation.inbound(self.rtype, json_body())
-        created = self.store.create(directory_id(), doc)
-        return resource_response(present(self.rtype, created), 201)
+        return respond(self.rtype, self.store.create(directory_id(), doc), 201)
 
 
 class ResourceItem(MethodView):
@@ -70,21 +76,18 @@ class ResourceItem(MethodView):
         self.store = STORES[rtype.name]
 
     def get(self, resource_id):
-        include, exclude, heavy = _item_projection(self.rtype)
+        _, _, heavy = _item_projection(self.rtype)
         doc = self.store.get(directory_id(), resource_id, heavy)
         if not_modified(doc):
             return scim_response(status=304, headers={"ETag": doc["meta"]["version"]})
-        return resource_response(present(self.rtype, doc, include, exclude))
+        return respond(self.rtype, doc)
 
     def put(self, resource_id):
         doc = validation.inbound(self.rtype, json_body())
-        updated = self.store.replace(directory_id(), resource_id, doc, expected_version())
-        return resource_response(present(self.rtype, updated))
+        return respond(self.rtype, self.store.replace(directory_id(), resource_id, doc, expected_version()))
 
     def patch(self, resource_id):
-        updated = self.store.patch(directory_id(), resource_id, json_body(), expected_version())
-        include, exclude, _ = _item_projection(self.rtype)
-        return resource_response(present(self.rtype, updated, include, exclude))
+        return respond(self.rtype, self.store.patch(directory_id(), resource_id, json_body(), expected_version()))
 
     def delete(self, resource_id):
         self.store.delete(directory_id(), resource_id, expected_version())
