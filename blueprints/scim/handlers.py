@@ -3,7 +3,7 @@
 import logging
 
 import peewee
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
 from scim import errors
@@ -47,6 +47,11 @@ def _http_error(exc):
         return exc
     kind = _HTTP.get(exc.code)
     error = kind() if kind else errors.ScimError(exc.description, status=exc.code)
+    if exc.code == 413:
+        # RFC 7644 §3.7.4: the 413 names the limit, for Bulk and every other endpoint.
+        what = "bulk operation" if request.path.endswith("/Bulk") else "request"
+        error = errors.PayloadTooLarge(
+            f"The size of the {what} exceeds the maxPayloadSize ({current_app.config['MAX_CONTENT_LENGTH']}).")
     response = _render(error)
     if exc.code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)

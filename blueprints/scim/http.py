@@ -64,8 +64,12 @@ def resource_response(body, meta, status=200):
 
 
 def expected_version():
-    """The version If-Match requires, "*", or None; an unknown ETag can never match."""
-    header = request.headers.get("If-Match")
+    """The version the request's If-Match requires (see parse_if_match)."""
+    return parse_if_match(request.headers.get("If-Match"))
+
+
+def parse_if_match(header):
+    """The version an If-Match value (or a Bulk "version") requires, "*", or None; an unknown ETag never matches."""
     if not header:
         return None
     tags = [tag.strip() for tag in header.split(",")]
