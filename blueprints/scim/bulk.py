@@ -21,7 +21,7 @@ def bulk_request():
     return scim_response(bulk.process(json_body(), dispatch, config["SCIM_BULK_MAX_OPERATIONS"], base_url=base_url()))
 
 
-
+def dispatch(method, path, data, version):
     """Perform one operation as its single request would: (status, location, body, ETag).
 
     Earlier operations are committed, so no failure may escape as a 500 for the whole request:
