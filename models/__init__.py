@@ -28,5 +28,12 @@ def init_db(url):
         # never deadlock upgrading a read lock (SQLITE_BUSY mid-transaction).
         options = {"pragmas": SQLITE_PRAGMAS, "timeout": 10, "lock_type": "IMMEDIATE"}
     database = connect(url, **options)
+    if url.startswith("sqlite"):
+        # SQLite's LOWER folds ASCII only; Python's folds 'É' like the stored *_lower columns.
+        database.register_function(_lower, "lower", 1, deterministic=True)
     db.initialize(database)
     return database
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value

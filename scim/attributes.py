@@ -129,7 +129,7 @@ USER = Schema(constants.USER, "User", "User Account", (
         Attribute("type", canonical_values=("work", "home", "other")), Attribute("primary", "boolean"),
     )),
     Attribute("groups", "complex", multi_valued=True, mutability="readOnly", sub_attributes=(
-        Attribute("value", mutability="readOnly"),
+        Attribute("value", case_exact=True, mutability="readOnly"),
         Attribute("$ref", "reference", mutability="readOnly", reference_types=("User", "Group")),
         Attribute("display", mutability="readOnly"),
         Attribute("type", mutability="readOnly", canonical_values=("direct", "indirect")),
@@ -142,7 +142,7 @@ USER = Schema(constants.USER, "User", "User Account", (
 GROUP = Schema(constants.GROUP, "Group", "Group", (
     Attribute("displayName", required=True, uniqueness="server", description="A human-readable name for the Group."),
     Attribute("members", "complex", multi_valued=True, sub_attributes=(
-        Attribute("value", mutability="immutable"),
+        Attribute("value", case_exact=True, mutability="immutable"),
         Attribute("$ref", "reference", mutability="immutable", reference_types=("User", "Group")),
         Attribute("display", mutability="readOnly"),
         Attribute("type", mutability="immutable", canonical_values=("User", "Group")),
@@ -156,7 +156,7 @@ ENTERPRISE_USER = Schema(constants.ENTERPRISE_USER, "EnterpriseUser", "Enterpris
     Attribute("division"),
     Attribute("department"),
     Attribute("manager", "complex", sub_attributes=(
-        Attribute("value"),
+        Attribute("value", case_exact=True),
         Attribute("$ref", "reference", reference_types=("User",)),
         Attribute("displayName", mutability="readOnly"),
     )),

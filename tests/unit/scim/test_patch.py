@@ -347,8 +347,14 @@ def test_entra_legacy_remove_members_with_value_list_removes_only_those():
 
 
 def test_entra_compliant_remove_member_by_filter():
-    assert patch(GROUP_RESOURCE, GROUP, {"op": "remove", "path": "members[value eq \"A\"]"})["members"] == [
+    assert patch(GROUP_RESOURCE, GROUP, {"op": "remove", "path": "members[value eq \"a\"]"})["members"] == [
         {"value": "b"}, {"value": "c"}]
+
+
+def test_member_ids_are_case_exact():
+    """Resource ids are case-sensitive strings (Okta's SCIM guide), so "A" is not member "a"."""
+    assert patch(GROUP_RESOURCE, GROUP, {"op": "remove", "path": "members[value eq \"A\"]"})["members"] == [
+        {"value": "a"}, {"value": "b"}, {"value": "c"}]
 
 
 def test_entra_manager_as_bare_string():
