@@ -9,7 +9,8 @@ class Config:
     DATABASE_URL = None  # None: a SQLite file in the instance folder
     SECRET_KEY = None
     HOST_PRODUCT = "Confluence"
-    SCIM_DEFAULT_COUNT = 100
+    # Keycloak imports with one unpaged GET /Users: without a count, answer a full page.
+    SCIM_DEFAULT_COUNT = 1000
     SCIM_MAX_RESULTS = 1000
     SCIM_BULK_MAX_OPERATIONS = 1000
     MAX_CONTENT_LENGTH = 1024 * 1024

@@ -57,8 +57,8 @@ def _value_row(attribute, position, entry):
         "display": entry.get("display"), "type": entry.get("type"),
         "primary": bool(entry.get("primary")),
     }
-    if attribute == "addresses":
-        row.update({column: entry.get(key) for key, column in ADDRESS.items()})
+    # Every row carries every column: a multi-row INSERT takes its columns from the first row.
+    row.update({column: entry.get(key) if attribute == "addresses" else None for key, column in ADDRESS.items()})
     return row
 
 

@@ -47,3 +47,9 @@ def schema(urn):
     if found is None:
         raise errors.NotFound(f"No schema '{urn}'.")
     return scim_response(discovery.schema(found, base_url()))
+
+
+@bp.route("/Me", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def me():
+    """RFC 7644 §3.11: /Me needs a token that names a user; ours name an IdP app."""
+    raise errors.NotImplementedScim("/Me is not supported: the bearer token identifies an IdP app, not a user.")

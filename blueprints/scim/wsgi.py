@@ -5,13 +5,16 @@ import re
 from .http import PREFIX
 
 _SLASHES = re.compile(r"/{2,}")
+_ENDPOINTS = {name.lower(): name for name in (
+    "Users", "Groups", "Schemas", "ResourceTypes", "ServiceProviderConfig", "Bulk", ".search", "Me")}
 
 
 class ForgivingPaths:
-    """Collapse '//' and drop a trailing '/' under the SCIM prefix.
+    """Collapse '//', drop a trailing '/' and fix the endpoint's case under the SCIM prefix.
 
     JumpCloud and admins pasting the base URL with a trailing slash produce
     '/scim//Users' or '/scim/Users/'; a redirect would lose POST bodies for some IdPs.
+    Microsoft's SCIM validator Postman collection asks for '/users'.
     """
 
     def __init__(self, app):
@@ -23,5 +26,14 @@ class ForgivingPaths:
             path = _SLASHES.sub("/", path)
             if len(path) > len(PREFIX) + 1:
                 path = path.rstrip("/")
-            environ["PATH_INFO"] = path
+            environ["PATH_INFO"] = _endpoint_case(path)
         return self.app(environ, start_response)
+
+
+def _endpoint_case(path):
+    """'/prefix/users/x' -> '/prefix/Users/x': endpoint names, not ids, are case-folded."""
+    head, sep, rest = path[len(PREFIX) + 1:].partition("/")
+    known = _ENDPOINTS.get(head.lower())
+    if known is None or known == head:
+        return path
+    return f"{PREFIX}/{known}{sep}{rest}"
