@@ -12,7 +12,7 @@ from store import apps as app_store
 
 
 def _base_url():
-    return current_app.config.get("PUBLIC_URL", "http://127.0.0.1:8090").rstrip("/") + PREFIX
+    return current_app.config["PUBLIC_URL"].rstrip("/") + PREFIX
 
 
 def _show(app, token=None, as_json=False):

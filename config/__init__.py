@@ -7,6 +7,7 @@ class Config:
     """Defaults, overridden by USERSYNC_-prefixed environment variables."""
 
     DATABASE_URL = None  # None: a SQLite file in the instance folder
+    PUBLIC_URL = "http://127.0.0.1:8090"  # how IdPs reach this server; the CLI prints base URLs from it
     SECRET_KEY = None
     HOST_PRODUCT = "Confluence"
     # Keycloak imports with one unpaged GET /Users: without a count, answer a full page.

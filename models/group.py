@@ -26,6 +26,7 @@ class Membership(BaseModel):
     group = peewee.ForeignKeyField(Group, backref="memberships", on_delete="CASCADE")
     member_id = peewee.CharField(max_length=64)
     member_type = peewee.CharField(max_length=8, default="User")
+    display = peewee.CharField(max_length=255, null=True)  # as the IdP sent it
 
     class Meta:
         primary_key = peewee.CompositeKey("group", "member_id")

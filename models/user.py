@@ -20,7 +20,7 @@ class User(BaseModel):
     preferred_language = peewee.CharField(max_length=64, null=True)
     locale = peewee.CharField(max_length=64, null=True)
     timezone = peewee.CharField(max_length=64, null=True)
-    active = peewee.BooleanField(default=True)
+    active = peewee.BooleanField(null=True)  # unassigned counts as active on the host
     password_hash = peewee.CharField(max_length=255, null=True)
     name_formatted = peewee.CharField(max_length=512, null=True)
     name_family = peewee.CharField(max_length=255, null=True)
@@ -53,7 +53,7 @@ class UserValue(BaseModel):
     value_lower = peewee.CharField(max_length=255, null=True)
     display = peewee.CharField(max_length=255, null=True)
     type = peewee.CharField(max_length=64, null=True)
-    primary = peewee.BooleanField(default=False)
+    primary = peewee.BooleanField(null=True)
     formatted = peewee.CharField(max_length=1024, null=True)
     street_address = peewee.CharField(max_length=512, null=True)
     locality = peewee.CharField(max_length=255, null=True)

@@ -124,13 +124,23 @@ def _complex(attribute, value):
             raise errors.InvalidValue(f"'{attribute.name}' must be a JSON object.")
     result = {}
     for key, sub_value in value.items():
-        sub = attribute.sub(key) if isinstance(key, str) else None
+        sub = _sub_attribute(attribute, key)
         if sub is None:
             continue
         cleaned = scalar(sub, sub_value, parent=attribute.name)
         if cleaned is not None:
             result[sub.name] = cleaned
     return result or None
+
+
+def _sub_attribute(attribute, key):
+    """The sub-attribute key names; Microsoft's SCIM validator sends members as {"displayName", "value"}."""
+    if not isinstance(key, str):
+        return None
+    found = attribute.sub(key)
+    if found is None and key.lower() == "displayname":
+        found = attribute.sub("display")
+    return found
 
 
 def scalar(attribute, value, parent=None):

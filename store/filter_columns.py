@@ -67,15 +67,6 @@ def _meta(model, resource_type):
     }
 
 
-def _display_of(model, alias, key):
-    """A scalar subquery: the name the documents show for the row whose id is key (store.users/groups)."""
-    row = model.alias(alias)
-    shown = fn.NULLIF(row.display_name, "")
-    if model is User:  # a user without displayName is shown by userName
-        shown = fn.COALESCE(shown, fn.NULLIF(row.user_name, ""))
-    return NodeList((row.select(shown).where(row.id == key),))
-
-
 _SIMPLE = ("displayName", "nickName", "profileUrl", "title", "userType", "preferredLanguage",
            "locale", "timezone", "active", "employeeNumber", "costCenter", "organization",
            "division", "department")
@@ -91,7 +82,8 @@ USER_COLUMNS = {
     **{("name", sub): Column(column) for sub, column in _NAME.items()},
     ("manager", "value"): Column(User.manager_id),
     ("manager", "$ref"): Column(User.manager_ref),
-    ("manager", "displayName"): Column(_display_of(User, "manager", User.manager_id)),
+    # Not stored: the server derives no manager name, so it is never present.
+    ("manager", "displayName"): Column(Cast(Value(None), "TEXT")),
     **_meta(User, "User"),
 }
 GROUP_COLUMNS = {
@@ -126,8 +118,7 @@ _USER_GROUPS = Rows(
 _GROUP_MEMBERS = Rows(
     Membership.select(SQL("1")).where(Membership.group == Group.id),
     {"value": Column(Membership.member_id), "type": Column(Membership.member_type),
-     "display": Column(fn.COALESCE(_display_of(User, "member_user", Membership.member_id),
-                                   _display_of(Group, "member_group", Membership.member_id)))},
+     "display": Column(Membership.display)},
     (Membership.member_id,),
 )
 ROWS = {

@@ -86,23 +86,15 @@ def _documents(groups, with_members):
 
 
 def _members_of(group_ids):
+    """Members as stored: display is what the IdP sent (RFC 7643 §8.7.1 defines none for members)."""
     result = {}
     if not group_ids:
         return result
-    member_user = User.alias()
-    member_group = Group.alias()
-    query = (Membership
-             .select(Membership.group_id, Membership.member_id, Membership.member_type,
-                     member_user.display_name, member_user.user_name, member_group.display_name)
-             .join(member_user, peewee.JOIN.LEFT_OUTER, on=(member_user.id == Membership.member_id))
-             .switch(Membership)
-             .join(member_group, peewee.JOIN.LEFT_OUTER, on=(member_group.id == Membership.member_id))
+    query = (Membership.select(Membership.group_id, Membership.member_id, Membership.member_type, Membership.display)
              .where(Membership.group_id.in_(group_ids))
-             .order_by(Membership.group_id, Membership.member_id)
-             .tuples())
-    for group_id, member_id, member_type, user_display, user_name, group_name in query:
+             .order_by(Membership.group_id, Membership.member_id).tuples())
+    for group_id, member_id, member_type, display in query:
         entry = {"value": member_id, "type": member_type}
-        display = user_display or user_name or group_name
         if display:
             entry["display"] = display
         result.setdefault(group_id, []).append(entry)
@@ -118,8 +110,9 @@ def _save(write, doc):
 
 
 def _resolve_members(directory_id, members, own_id=None):
-    """{member id: "User"|"Group"} for the requested members; unknown ids are a 400."""
-    wanted = [entry["value"] for entry in members or () if entry.get("value")]
+    """{member id: ("User"|"Group", display)} for the requested members; unknown ids are a 400."""
+    displays = {entry["value"]: entry.get("display") for entry in members or () if entry.get("value")}
+    wanted = list(displays)
     if own_id in wanted:
         raise errors.InvalidValue("A group cannot be a member of itself.")
     found = {}
@@ -132,21 +125,27 @@ def _resolve_members(directory_id, members, own_id=None):
     missing = [value for value in wanted if value not in found]
     if missing:
         raise errors.InvalidValue(f"Member '{missing[0]}' is not a User or Group of this directory.")
-    return {value: found[value] for value in wanted}
+    return {value: (found[value], displays[value]) for value in wanted}
 
 
 def _sync_members(group_id, wanted):
-    existing = {mid for (mid,) in Membership.select(Membership.member_id)
-                .where(Membership.group_id == group_id).tuples()}
-    removed = list(existing - wanted.keys())
+    """Write only what changed: removed members, added members, renamed displays."""
+    existing = dict(Membership.select(Membership.member_id, Membership.display)
+                    .where(Membership.group_id == group_id).tuples())
+    removed = list(existing.keys() - wanted.keys())
     for start in range(0, len(removed), _CHUNK):
         Membership.delete().where((Membership.group_id == group_id)
                                   & Membership.member_id.in_(removed[start:start + _CHUNK])).execute()
-    _add_members(group_id, {mid: kind for mid, kind in wanted.items() if mid not in existing})
+    for mid, (_, display) in wanted.items():
+        if mid in existing and existing[mid] != display:
+            Membership.update(display=display).where(
+                (Membership.group_id == group_id) & (Membership.member_id == mid)).execute()
+    _add_members(group_id, {mid: member for mid, member in wanted.items() if mid not in existing})
 
 
 def _add_members(group_id, members):
-    rows = [{"group": group_id, "member_id": mid, "member_type": kind} for mid, kind in members.items()]
+    rows = [{"group": group_id, "member_id": mid, "member_type": kind, "display": display}
+            for mid, (kind, display) in members.items()]
     for start in range(0, len(rows), _CHUNK):
         Membership.insert_many(rows[start:start + _CHUNK]).execute()
 

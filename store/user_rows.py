@@ -29,7 +29,7 @@ def columns(doc):
     """The User column values a canonical document sets (absent attributes become NULL)."""
     row = {column: doc.get(name) for name, column in SIMPLE.items()}
     row["user_name_lower"] = doc["userName"].lower()
-    row["active"] = doc.get("active", True)
+    row["active"] = doc.get("active")
     name = doc.get("name") or {}
     row.update({column: name.get(key) for key, column in NAME.items()})
     enterprise = doc.get(ENTERPRISE) or {}
@@ -55,27 +55,25 @@ def _value_row(attribute, position, entry):
         "attribute": attribute, "position": position, "value": value,
         "value_lower": value.lower()[:255] if isinstance(value, str) else None,
         "display": entry.get("display"), "type": entry.get("type"),
-        "primary": bool(entry.get("primary")),
+        "primary": entry.get("primary"),
     }
     # Every row carries every column: a multi-row INSERT takes its columns from the first row.
     row.update({column: entry.get(key) if attribute == "addresses" else None for key, column in ADDRESS.items()})
     return row
 
 
-def document(user, values=(), groups=None, manager_name=None):
+def document(user, values=(), groups=None):
     """The canonical document of a User row, its UserValue rows and (optionally) its groups."""
     doc = {"id": user.id}
     for name, column in SIMPLE.items():
         _put(doc, name, getattr(user, column))
-    doc["active"] = bool(user.active)
+    _put(doc, "active", user.active)
     _put(doc, "name", _sub(user, NAME))
     for entry in values:
         doc.setdefault(entry.attribute, []).append(_entry(entry))
     enterprise = _sub(user, ENTERPRISE_SIMPLE)
     if user.manager_id:
-        manager = {"value": user.manager_id}
-        _put(manager, "displayName", manager_name)
-        enterprise["manager"] = manager
+        enterprise["manager"] = {"value": user.manager_id}
     _put(doc, ENTERPRISE, enterprise)
     if groups is not None:
         _put(doc, "groups", [{"value": gid, "display": name, "type": "direct"} for gid, name in groups])
@@ -99,9 +97,7 @@ def timestamp(value):
 
 
 def _entry(row):
-    entry = {"value": row.value, "display": row.display, "type": row.type}
-    if row.primary:
-        entry["primary"] = True
+    entry = {"value": row.value, "display": row.display, "type": row.type, "primary": row.primary}
     if row.attribute == "addresses":
         entry.update({key: getattr(row, column) for key, column in ADDRESS.items()})
         del entry["value"]

@@ -21,6 +21,8 @@ def create(directory_id, doc):
     with db.atomic():
         _check_unique(directory_id, doc["userName"])
         fields = user_rows.columns(doc)
+        if fields["active"] is None:
+            fields["active"] = True  # a new account is active unless the IdP says otherwise
         fields["password_hash"] = passwords.hash_or_none(doc.get("password"))
         user = _insert(directory_id, fields)
         _write_values(user, doc)
@@ -59,7 +61,7 @@ def search(directory_id, filter_string=None, sort_by=None, descending=False,
 
 
 def _documents(users, with_groups):
-    """Documents for a page of users: one query each for values, groups and managers (no N+1)."""
+    """Documents for a page of users: one query for their values, one for their groups (no N+1)."""
     ids = [user.id for user in users]
     values = {user_id: [] for user_id in ids}
     if ids:
@@ -67,12 +69,8 @@ def _documents(users, with_groups):
                 UserValue.attribute, UserValue.position):
             values[row.user_id].append(row)
     groups = _groups_of(ids) if with_groups else {}
-    managers = _names([user.manager_id for user in users if user.manager_id])
-    return [
-        user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None,
-                           managers.get(user.manager_id))
-        for user in users
-    ]
+    return [user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None)
+            for user in users]
 
 
 def _groups_of(user_ids):
@@ -84,13 +82,6 @@ def _groups_of(user_ids):
     for member_id, group_id, name in query:
         result.setdefault(member_id, []).append((group_id, name))
     return result
-
-
-def _names(user_ids):
-    if not user_ids:
-        return {}
-    query = User.select(User.id, User.display_name, User.user_name).where(User.id.in_(user_ids)).tuples()
-    return {uid: display or name for uid, display, name in query}
 
 
 def _check_unique(directory_id, user_name, own_id=None):

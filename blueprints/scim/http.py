@@ -52,6 +52,8 @@ def scim_response(body=None, status=200, headers=None):
     response = Response(payload, status=status, headers=headers or {})
     if body is not None or status >= 400:
         response.headers["Content-Type"] = constants.CONTENT_TYPE
+    else:
+        del response.headers["Content-Type"]  # a 204 carries no body to describe
     return response
 
 

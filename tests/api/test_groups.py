@@ -25,7 +25,8 @@ def patch(scim, group_id, *operations):
 
 def test_create_with_members_shows_display_type_and_ref(scim):
     alice = user(scim, "alice")
-    created = group(scim, "Tour Guides", [alice])
+    body = {"displayName": "Tour Guides", "members": [{"value": alice, "display": "Alice"}]}
+    created = scim.post("/Groups", json=body).get_json()
     assert created["members"] == [{"value": alice, "type": "User", "display": "Alice",
                                    "$ref": created["meta"]["location"].replace(f"Groups/{created['id']}", f"Users/{alice}")}]
 
