@@ -21,6 +21,7 @@ class Attribute:
     canonical_values: tuple = ()
     reference_types: tuple = ()
     description: str = ""
+    max_length: int = 255  # characters; the store's column holds this many
 
     def sub(self, name):
         """The sub-attribute called name (case-insensitively), or None."""
@@ -71,11 +72,11 @@ class Schema:
 
 
 def _multi(name, value_type="string", types=(), extra=(), description="", value_required=False,
-           case_exact=False, reference_types=()):
+           case_exact=False, reference_types=(), max_length=1024):
     """A multi-valued complex attribute with RFC 7643's value/display/type/primary."""
     subs = (
         Attribute("value", value_type, required=value_required, case_exact=case_exact,
-                  reference_types=reference_types),
+                  reference_types=reference_types, max_length=max_length),
         Attribute("display"),
         Attribute("type", canonical_values=types),
         Attribute("primary", "boolean"),
@@ -100,7 +101,7 @@ _META = Attribute(
 COMMON = (_ID, _EXTERNAL_ID, _META)
 
 _ADDRESS_PARTS = (
-    Attribute("formatted"), Attribute("streetAddress"), Attribute("locality"),
+    Attribute("formatted", max_length=1024), Attribute("streetAddress", max_length=1024), Attribute("locality"),
     Attribute("region"), Attribute("postalCode"), Attribute("country"),
 )
 
@@ -108,19 +109,19 @@ USER = Schema(constants.USER, "User", "User Account", (
     Attribute("userName", required=True, uniqueness="server",
               description="Unique identifier for the User, used to sign in."),
     Attribute("name", "complex", description="The components of the user's real name.", sub_attributes=(
-        Attribute("formatted"), Attribute("familyName"), Attribute("givenName"),
+        Attribute("formatted", max_length=1024), Attribute("familyName"), Attribute("givenName"),
         Attribute("middleName"), Attribute("honorificPrefix"), Attribute("honorificSuffix"),
     )),
     Attribute("displayName"),
     Attribute("nickName"),
-    Attribute("profileUrl", "reference", reference_types=("external",)),
+    Attribute("profileUrl", "reference", reference_types=("external",), max_length=1024),
     Attribute("title"),
     Attribute("userType"),
     Attribute("preferredLanguage"),
     Attribute("locale"),
     Attribute("timezone"),
     Attribute("active", "boolean"),
-    Attribute("password", mutability="writeOnly", returned="never"),
+    Attribute("password", mutability="writeOnly", returned="never", max_length=1024),
     _multi("emails", types=("work", "home", "other")),
     _multi("phoneNumbers", types=("work", "home", "mobile", "fax", "pager", "other")),
     _multi("ims", types=("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
@@ -136,7 +137,7 @@ USER = Schema(constants.USER, "User", "User Account", (
     )),
     _multi("entitlements"),
     _multi("roles"),
-    _multi("x509Certificates", "binary"),
+    _multi("x509Certificates", "binary", max_length=65536),
 ))
 
 GROUP = Schema(constants.GROUP, "Group", "Group", (
@@ -157,7 +158,7 @@ ENTERPRISE_USER = Schema(constants.ENTERPRISE_USER, "EnterpriseUser", "Enterpris
     Attribute("department"),
     Attribute("manager", "complex", sub_attributes=(
         Attribute("value", case_exact=True),
-        Attribute("$ref", "reference", reference_types=("User",)),
+        Attribute("$ref", "reference", reference_types=("User",), max_length=1024),
         Attribute("displayName", mutability="readOnly"),
     )),
 ))

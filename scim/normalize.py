@@ -59,7 +59,18 @@ def resource(rtype, body, *, keep_read_only=False):
         if not isinstance(key, str) or key.lower() == "schemas":
             continue
         _merge_key(rtype, result, key, value, keep_read_only)
-    return result
+    return _without_unassigned(result)
+
+
+def _without_unassigned(doc):
+    """Unassigned attributes are absent, never null (extensions included)."""
+    cleaned = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and key.startswith("urn:"):
+            value = _without_unassigned(value) or None
+        if value is not None:
+            cleaned[key] = value
+    return cleaned
 
 
 def _merge_key(rtype, result, key, value, keep_read_only):
@@ -158,9 +169,28 @@ def scalar(attribute, value, parent=None):
         cleaned = _FIELDS[attribute.type].deserialize(value)
     except ValidationError:
         raise errors.InvalidValue(f"'{label}' must be a {attribute.type}.") from None
-    if isinstance(cleaned, str) and cleaned == "":
-        return None
+    if isinstance(cleaned, str):
+        return _text(label, attribute, cleaned)
     return cleaned
+
+
+def _text(label, attribute, value):
+    """"" is unassigned; over-long or unstorable text (NUL, lone surrogates) is refused."""
+    if value == "":
+        return None
+    if len(value) > attribute.max_length:
+        raise errors.InvalidValue(f"'{label}' is longer than {attribute.max_length} characters.")
+    if "\x00" in value or not _encodable(value):
+        raise errors.InvalidValue(f"'{label}' contains characters that cannot be stored.")
+    return value
+
+
+def _encodable(value):
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _boolean(label, value):
