@@ -26,10 +26,12 @@ def create_app(test_config=None):
 
 def _init_store(app):
     from models import db, init_db, migrate
+    from store import audit
 
     init_db(app.config["DATABASE_URL"])
     with db.connection_context():
-        migrate(f"{app.config['HOST_PRODUCT']} Internal Directory")
+        migrate(app.config["HOST_PRODUCT"])
+        audit.purge_expired(app.config["AUDIT_RETENTION_DAYS"])
 
     @app.before_request
     def _connect():

@@ -1,9 +1,11 @@
-"""The `usersync` command line: serve, and manage IdP apps."""
+"""The `usersync` command line: serve, and manage IdP apps and host directories."""
 
 import click
 from flask.cli import FlaskGroup
 
 from .apps import apps
+from .audit import audit, traffic
+from .directories import directories
 from .serve import serve
 
 
@@ -21,3 +23,6 @@ def main():
 
 main.add_command(serve)
 main.add_command(apps)
+main.add_command(audit)
+main.add_command(traffic)
+main.add_command(directories)

@@ -17,6 +17,9 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     SCIM_FILTER_MAX_LENGTH = 4096
     JSON_MAX_DEPTH = 32
+    AUDIT_RETENTION_DAYS = 90  # audit events older than this are purged at start-up (0: kept forever)
+    TRAFFIC_LOG_MAX_ENTRIES = 500  # per app, newest kept
+    TRAFFIC_LOG_MAX_BODY = 16384  # characters of each body kept
     TESTING = False
 
     @classmethod

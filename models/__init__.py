@@ -2,9 +2,11 @@
 
 from playhouse.db_url import connect
 
+from .audit import AuditEvent, TrafficEntry
 from .base import BaseModel, db, new_id, utcnow
 from .directory import Directory
 from .group import Group, Membership
+from .host import HostGroup, HostMembership
 from .idp_app import IdpApp
 from .migrations import migrate
 from .user import User, UserValue
@@ -16,8 +18,8 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
 }
 
-__all__ = ["BaseModel", "Directory", "Group", "IdpApp", "Membership", "User", "UserValue",
-           "db", "init_db", "migrate", "new_id", "utcnow"]
+__all__ = ["AuditEvent", "BaseModel", "Directory", "Group", "HostGroup", "HostMembership", "IdpApp", "Membership",
+           "TrafficEntry", "User", "UserValue", "db", "init_db", "migrate", "new_id", "utcnow"]
 
 
 def init_db(url):

@@ -4,6 +4,7 @@ import peewee
 
 from .base import BaseModel, new_id, utcnow
 from .directory import Directory
+from .idp_app import IdpApp
 
 
 class User(BaseModel):
@@ -11,6 +12,10 @@ class User(BaseModel):
     directory = peewee.ForeignKeyField(Directory, backref="users", on_delete="CASCADE")
     user_name = peewee.CharField(max_length=255)
     user_name_lower = peewee.CharField(max_length=255)
+    host_username = peewee.CharField(max_length=255)  # userName after the app's regex
+    host_username_lower = peewee.CharField(max_length=255)
+    scim_linked = peewee.BooleanField(default=True)  # False: deleted by SCIM, kept (inactive) on the host
+    provisioned_by = peewee.ForeignKeyField(IdpApp, null=True, backref="users", on_delete="SET NULL")
     external_id = peewee.CharField(max_length=255, null=True, index=True)
     display_name = peewee.CharField(max_length=255, null=True)
     nick_name = peewee.CharField(max_length=255, null=True)
@@ -40,7 +45,10 @@ class User(BaseModel):
     version = peewee.IntegerField(default=1)
 
     class Meta:
-        indexes = ((("directory", "user_name_lower"), True),)
+        indexes = (
+            (("directory", "user_name_lower"), True),
+            (("directory", "host_username_lower"), True),
+        )
 
 
 class UserValue(BaseModel):

@@ -6,9 +6,17 @@ from models import db
 from scim import errors
 
 
+def scope(model, directory_id):
+    """What an app's SCIM view sees of model: its directory's rows, users only while linked."""
+    condition = model.directory == directory_id
+    if hasattr(model, "scim_linked"):
+        condition &= model.scim_linked == True  # noqa: E712 (a SQL expression)
+    return condition
+
+
 def scoped_row(model, directory_id, resource_id, for_update=False):
-    """The row of model with this id in this directory, or 404 (locked on PostgreSQL when updating)."""
-    query = model.select().where((model.id == resource_id) & (model.directory == directory_id))
+    """The visible row of model with this id, or 404 (locked on PostgreSQL when updating)."""
+    query = model.select().where((model.id == resource_id) & scope(model, directory_id))
     if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
         query = query.for_update()
     row = query.first()
@@ -28,7 +36,7 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     from . import filters
 
     rtype = model.__name__
-    query = model.select().where(model.directory == directory_id)
+    query = model.select().where(scope(model, directory_id))
     if filter_string:
         query = query.where(filters.where(rtype, filter_string))
     total = query.count()

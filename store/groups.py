@@ -1,11 +1,8 @@
 """SCIM Groups in one host directory, with memberships changed row by row."""
 
-import peewee
 
-from models import Group, Membership, User, db, utcnow
-from scim import errors, validation
-from scim import patch as scim_patch
-from scim.attributes import GROUP_RESOURCE
+from models import Group, Membership, User, utcnow
+from scim import errors
 
 from . import common
 from .user_rows import meta
@@ -15,62 +12,50 @@ _CHUNK = 500
 
 def get(directory_id, group_id, with_members=True):
     """The canonical document of a group, or 404."""
-    return _documents([common.scoped_row(Group, directory_id, group_id)], with_members)[0]
+    return documents([common.scoped_row(Group, directory_id, group_id)], with_members)[0]
 
 
-def create(directory_id, doc):
-    """Insert a group and its members; 409 uniqueness on a taken displayName."""
-    with db.atomic():
-        _check_unique(directory_id, doc["displayName"])
-        members = _resolve_members(directory_id, doc.get("members"))
-        group = _save(lambda fields: Group.create(directory=directory_id, **fields), doc)
-        _add_members(group.id, members)
-    return get(directory_id, group.id)
+def locked(directory_id, group_id, expected_version=None):
+    """(row, document) of a group, locked for a write, after the If-Match check."""
+    group = common.scoped_row(Group, directory_id, group_id, for_update=True)
+    common.check_version(group, expected_version)
+    return group, documents([group], True)[0]
 
 
-def replace(directory_id, group_id, doc, expected_version=None):
-    """Replace displayName, externalId and members; only changed memberships are written."""
-    with db.atomic():
-        group = common.scoped_row(Group, directory_id, group_id, for_update=True)
-        common.check_version(group, expected_version)
-        _check_unique(directory_id, doc["displayName"], group.id)
-        wanted = _resolve_members(directory_id, doc.get("members"), group.id)
-        fields_update = {"last_modified": utcnow(), "version": group.version + 1}
-        _save(lambda fields: Group.update(**fields, **fields_update).where(Group.id == group.id).execute(), doc)
-        _sync_members(group.id, wanted)
-    return get(directory_id, group_id)
+def insert(directory_id, doc):
+    """A new group and its members; returns (id, member ids). 409 on a taken displayName."""
+    _check_unique(directory_id, doc["displayName"])
+    members = _resolve_members(directory_id, doc.get("members"))
+    group = _save(lambda fields: Group.create(directory=directory_id, **fields), doc)
+    _add_members(group.id, members)
+    return group.id, set(members)
 
 
-def patch(directory_id, group_id, body, expected_version=None):
-    """Apply a PatchOp atomically; an unchanged result keeps its version."""
-    with db.atomic():
-        group = common.scoped_row(Group, directory_id, group_id, for_update=True)
-        common.check_version(group, expected_version)
-        current = _documents([group], True)[0]
-        updated = scim_patch.apply(GROUP_RESOURCE, current, body)
-        validation.require(GROUP_RESOURCE, updated)
-        if updated == current:
-            return current
-        return replace(directory_id, group_id, updated)
+def write(group, doc):
+    """Store displayName, externalId and members; returns (added, removed) member ids."""
+    _check_unique(group.directory_id, doc["displayName"], group.id)
+    wanted = _resolve_members(group.directory_id, doc.get("members"), group.id)
+    bump = {"last_modified": utcnow(), "version": group.version + 1}
+    _save(lambda fields: Group.update(**fields, **bump).where(Group.id == group.id).execute(), doc)
+    return _sync_members(group.id, wanted)
 
 
-def delete(directory_id, group_id, expected_version=None):
-    """Delete a group, its memberships, and its membership in other groups."""
-    with db.atomic():
-        group = common.scoped_row(Group, directory_id, group_id, for_update=True)
-        common.check_version(group, expected_version)
-        Membership.delete().where(Membership.member_id == group.id).execute()
-        group.delete_instance(recursive=True)
+def delete(group):
+    """Delete a group, its memberships and its membership in other groups; returns its member ids."""
+    members = {mid for (mid,) in Membership.select(Membership.member_id).where(Membership.group == group.id).tuples()}
+    Membership.delete().where(Membership.member_id == group.id).execute()
+    group.delete_instance(recursive=True)
+    return members
 
 
 def search(directory_id, filter_string=None, sort_by=None, descending=False,
            start_index=1, count=100, with_members=True):
     """(totalResults, documents of one page) for a filter, in a stable order."""
     total, rows = common.page(Group, directory_id, filter_string, sort_by, descending, start_index, count)
-    return total, _documents(rows, with_members)
+    return total, documents(rows, with_members)
 
 
-def _documents(groups, with_members):
+def documents(groups, with_members):
     """Documents for a page of groups; members in one query for the whole page."""
     members = _members_of([group.id for group in groups]) if with_members else {}
     docs = []
@@ -119,7 +104,7 @@ def _resolve_members(directory_id, members, own_id=None):
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
         found.update({uid: "User" for (uid,) in User.select(User.id).where(
-            (User.directory == directory_id) & User.id.in_(chunk)).tuples()})
+            common.scope(User, directory_id) & User.id.in_(chunk)).tuples()})
         found.update({gid: "Group" for (gid,) in Group.select(Group.id).where(
             (Group.directory == directory_id) & Group.id.in_(chunk)).tuples()})
     missing = [value for value in wanted if value not in found]
@@ -140,7 +125,9 @@ def _sync_members(group_id, wanted):
         if mid in existing and existing[mid] != display:
             Membership.update(display=display).where(
                 (Membership.group_id == group_id) & (Membership.member_id == mid)).execute()
-    _add_members(group_id, {mid: member for mid, member in wanted.items() if mid not in existing})
+    added = {mid: member for mid, member in wanted.items() if mid not in existing}
+    _add_members(group_id, added)
+    return set(added), set(removed)
 
 
 def _add_members(group_id, members):

@@ -1,66 +1,90 @@
-"""SCIM Users in one host directory: read, create, replace, delete, search."""
+"""Host users as SCIM Users in one directory: the persistence primitives provisioning builds on."""
 
 import peewee
 
 from models import Group, Membership, User, UserValue, db, utcnow
-from scim import errors, validation
-from scim import patch as scim_patch
-from scim.attributes import USER_RESOURCE
+from scim import errors
 
 from . import common, passwords, user_rows
 
 
 def get(directory_id, user_id, with_groups=True):
-    """The canonical document of a user, or 404."""
+    """The canonical document of a SCIM-visible user, or 404."""
     user = common.scoped_row(User, directory_id, user_id)
-    return _documents([user], with_groups)[0]
+    return documents([user], with_groups)[0]
 
 
-def create(directory_id, doc):
-    """Insert a new user; 409 uniqueness when the userName is taken (case-insensitively)."""
-    with db.atomic():
-        _check_unique(directory_id, doc["userName"])
-        fields = user_rows.columns(doc)
-        if fields["active"] is None:
-            fields["active"] = True  # a new account is active unless the IdP says otherwise
-        fields["password_hash"] = passwords.hash_or_none(doc.get("password"))
-        user = _insert(directory_id, fields)
-        _write_values(user, doc)
-    return get(directory_id, user.id)
+def locked(directory_id, user_id, expected_version=None):
+    """(row, document) of a visible user, locked for a write, after the If-Match check."""
+    user = common.scoped_row(User, directory_id, user_id, for_update=True)
+    common.check_version(user, expected_version)
+    return user, documents([user], True)[0]
 
 
-def replace(directory_id, user_id, doc, expected_version=None):
-    """Replace every writable attribute; a password not sent is kept."""
-    with db.atomic():
-        user = common.scoped_row(User, directory_id, user_id, for_update=True)
-        common.check_version(user, expected_version)
-        _check_unique(directory_id, doc["userName"], user.id)
-        fields = user_rows.columns(doc)
-        if doc.get("password"):
-            fields["password_hash"] = passwords.hash_or_none(doc["password"])
-        _update(user, fields)
-        UserValue.delete().where(UserValue.user == user).execute()
-        _write_values(user, doc)
-    return get(directory_id, user_id)
+def unlinked(directory_id, user_name, host_username):
+    """The user SCIM once deleted but the host kept, for this userName or host username; or None."""
+    return User.select().where(
+        (User.directory == directory_id) & (User.scim_linked == False)  # noqa: E712
+        & ((User.user_name_lower == user_name.lower()) | (User.host_username_lower == host_username.lower()))
+    ).first()
 
 
-def delete(directory_id, user_id, expected_version=None):
-    """Delete a user and its memberships."""
-    with db.atomic():
-        user = common.scoped_row(User, directory_id, user_id, for_update=True)
-        common.check_version(user, expected_version)
-        Membership.delete().where(Membership.member_id == user.id).execute()
-        user.delete_instance(recursive=False)
+def insert(directory_id, doc, host_username, app_id):
+    """A new user from a canonical document; 409 when the userName or host username is taken."""
+    check_unique(directory_id, doc["userName"], host_username)
+    fields = user_rows.columns(doc)
+    if fields["active"] is None:
+        fields["active"] = True  # a new account is active unless the IdP says otherwise
+    fields.update(_host_name(host_username), provisioned_by=app_id,
+                  password_hash=passwords.hash_or_none(doc.get("password")))
+    try:
+        with db.atomic():
+            user = User.create(directory=directory_id, **fields)
+    except peewee.IntegrityError:
+        raise errors.Uniqueness(f"userName '{doc['userName']}' is already in use.") from None
+    _write_values(user.id, doc)
+    return user.id
+
+
+def write(user, doc, host_username, relink=False):
+    """Store doc as the user's attributes (a password not sent is kept); bumps the version."""
+    check_unique(user.directory_id, doc["userName"], host_username, user.id)
+    fields = {**user_rows.columns(doc), **_host_name(host_username),
+              "last_modified": utcnow(), "version": user.version + 1}
+    if doc.get("password"):
+        fields["password_hash"] = passwords.hash_or_none(doc["password"])
+    if relink:
+        fields["scim_linked"] = True
+    try:
+        with db.atomic():
+            User.update(**fields).where(User.id == user.id).execute()
+    except peewee.IntegrityError:
+        raise errors.Uniqueness(f"userName '{doc['userName']}' is already in use.") from None
+    UserValue.delete().where(UserValue.user == user.id).execute()
+    _write_values(user.id, doc)
+
+
+def unlink(user):
+    """Deactivate the host user and hide it from SCIM; its host groups stay."""
+    Membership.delete().where(Membership.member_id == user.id).execute()
+    User.update(active=False, scim_linked=False, last_modified=utcnow(), version=user.version + 1).where(
+        User.id == user.id).execute()
+
+
+def delete(user):
+    """Delete the host user, its SCIM memberships and its host memberships."""
+    Membership.delete().where(Membership.member_id == user.id).execute()
+    user.delete_instance(recursive=True)
 
 
 def search(directory_id, filter_string=None, sort_by=None, descending=False,
            start_index=1, count=100, with_groups=True):
     """(totalResults, documents of one page) for a filter, in a stable order."""
     total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count)
-    return total, _documents(rows, with_groups)
+    return total, documents(rows, with_groups)
 
 
-def _documents(users, with_groups):
+def documents(users, with_groups):
     """Documents for a page of users: one query for their values, one for their groups (no N+1)."""
     ids = [user.id for user in users]
     values = {user_id: [] for user_id in ids}
@@ -71,6 +95,26 @@ def _documents(users, with_groups):
     groups = _groups_of(ids) if with_groups else {}
     return [user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None)
             for user in users]
+
+
+def check_unique(directory_id, user_name, host_username, own_id=None):
+    """409 uniqueness: one userName per directory, and one host account per host username."""
+    if _taken(directory_id, User.user_name_lower == user_name.lower(), own_id):
+        raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
+    if _taken(directory_id, User.host_username_lower == host_username.lower(), own_id):
+        raise errors.Uniqueness(
+            f"userName '{user_name}' maps to the host username '{host_username}', which another user has.")
+
+
+def _taken(directory_id, condition, own_id):
+    query = User.select(User.id).where((User.directory == directory_id) & condition)
+    if own_id is not None:
+        query = query.where(User.id != own_id)
+    return query.exists()
+
+
+def _host_name(host_username):
+    return {"host_username": host_username, "host_username_lower": host_username.lower()}
 
 
 def _groups_of(user_ids):
@@ -84,48 +128,9 @@ def _groups_of(user_ids):
     return result
 
 
-def _check_unique(directory_id, user_name, own_id=None):
-    query = User.select(User.id).where(
-        (User.directory == directory_id) & (User.user_name_lower == user_name.lower()))
-    if own_id is not None:
-        query = query.where(User.id != own_id)
-    if query.exists():
-        raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
-
-
-def _insert(directory_id, fields):
-    try:
-        with db.atomic():
-            return User.create(directory=directory_id, **fields)
-    except peewee.IntegrityError:
-        raise errors.Uniqueness(f"userName '{fields['user_name']}' is already in use.") from None
-
-
-def _update(user, fields):
-    fields.update(last_modified=utcnow(), version=user.version + 1)
-    try:
-        with db.atomic():
-            User.update(**fields).where(User.id == user.id).execute()
-    except peewee.IntegrityError:
-        raise errors.Uniqueness(f"userName '{fields['user_name']}' is already in use.") from None
-
-
-def _write_values(user, doc):
+def _write_values(user_id, doc):
     rows = user_rows.value_rows(doc)
     for row in rows:
-        row["user"] = user.id
+        row["user"] = user_id
     if rows:
         UserValue.insert_many(rows).execute()
-
-
-def patch(directory_id, user_id, body, expected_version=None):
-    """Apply a PatchOp atomically; an unchanged result keeps its version."""
-    with db.atomic():
-        user = common.scoped_row(User, directory_id, user_id, for_update=True)
-        common.check_version(user, expected_version)
-        current = _documents([user], True)[0]
-        updated = scim_patch.apply(USER_RESOURCE, current, body)
-        validation.require(USER_RESOURCE, updated)
-        if updated == current:
-            return current
-        return replace(directory_id, user_id, updated)

@@ -31,9 +31,14 @@ def require_token():
     """Every SCIM endpoint, discovery included, needs a valid bearer token."""
 
 
+def idp_app():
+    """The IdP app whose token this request carries."""
+    return auth.current_user()
+
+
 def directory_id():
     """The directory of the app whose token this request carries."""
     return auth.current_user().directory_id
 
 
-from . import bulk, discovery, resources, search  # noqa: E402,F401  (routes register on bp)
+from . import bulk, discovery, resources, search, traffic  # noqa: E402,F401  (routes and hooks register on bp)

@@ -7,9 +7,9 @@ from flask import current_app
 
 from scim import bulk, errors, render, validation
 
-from . import bp, directory_id
+from . import bp, failures, idp_app
 from .http import base_url, json_body, parse_if_match, scim_response
-from .resources import STORES, present
+from .resources import PROVISIONING, present
 
 log = logging.getLogger(__name__)
 
@@ -29,35 +29,43 @@ def dispatch(method, path, data, version):
     """
     rtype, resource_id = bulk.target(path)
     try:
-        status, doc = _PERFORM[method](rtype, resource_id, data, parse_if_match(version))
-    except errors.ScimError:
+        status, doc = _perform(method, rtype, resource_id, data, version)
+    except errors.ScimError as error:
+        failures.record(error, method=method, path=path, body=data)  # as a single request's would be
         raise
-    except peewee.IntegrityError:
-        raise errors.Uniqueness() from None
-    except Exception:
-        log.exception("unhandled error in bulk %s %s", method, path)
-        raise errors.ServerError() from None
     if doc is None:
         return status, render.location(base_url(), rtype, resource_id), None, None
     body = present(rtype, doc)
     return status, body["meta"]["location"], body, body["meta"]["version"]
 
 
+def _perform(method, rtype, resource_id, data, version):
+    """One operation; database and unexpected failures become this operation's SCIM error."""
+    try:
+        return _PERFORM[method](rtype, resource_id, data, parse_if_match(version))
+    except peewee.IntegrityError:
+        raise errors.Uniqueness() from None
+    except errors.ScimError:
+        raise
+    except Exception:
+        log.exception("unhandled error in bulk %s %s", method, rtype.endpoint)
+        raise errors.ServerError() from None
+
 
 def _create(rtype, _resource_id, data, _expected):
-    return 201, STORES[rtype.name].create(directory_id(), validation.inbound(rtype, data))
+    return 201, PROVISIONING[rtype.name].create(idp_app(), validation.inbound(rtype, data))
 
 
 def _replace(rtype, resource_id, data, expected):
-    return 200, STORES[rtype.name].replace(directory_id(), resource_id, validation.inbound(rtype, data), expected)
+    return 200, PROVISIONING[rtype.name].replace(idp_app(), resource_id, validation.inbound(rtype, data), expected)
 
 
 def _patch(rtype, resource_id, data, expected):
-    return 200, STORES[rtype.name].patch(directory_id(), resource_id, data, expected)
+    return 200, PROVISIONING[rtype.name].patch(idp_app(), resource_id, data, expected)
 
 
 def _delete(rtype, resource_id, _data, expected):
-    STORES[rtype.name].delete(directory_id(), resource_id, expected)
+    PROVISIONING[rtype.name].delete(idp_app(), resource_id, expected)
     return 204, None
 
 

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from scim import errors
 
+from . import failures
 from .http import PREFIX, scim_response
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def _in_scim():
 
 
 def _render(error):
+    failures.record(error)  # the audit trail's refused/failed writes, whichever handler got here
     response = scim_response(error.to_dict(), error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="usersync"'

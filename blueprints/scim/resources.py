@@ -5,12 +5,15 @@ from flask.views import MethodView
 
 from scim import listing, projection, render, validation
 from scim.attributes import GROUP_RESOURCE, USER_RESOURCE
+import provisioning.groups
+import provisioning.users
 from store import groups, users
 
-from . import bp, directory_id
+from . import bp, directory_id, idp_app
 from .http import base_url, expected_version, json_body, not_modified, resource_response, scim_response
 
-STORES = {"User": users, "Group": groups}
+STORES = {"User": users, "Group": groups}  # reads
+PROVISIONING = {"User": provisioning.users, "Group": provisioning.groups}  # writes, as the app's options allow
 # The one attribute of each type that is expensive to load and may be left out.
 HEAVY = {"User": "groups", "Group": "members"}
 
@@ -56,7 +59,7 @@ class ResourceList(MethodView):
 
     def __init__(self, rtype):
         self.rtype = rtype
-        self.store = STORES[rtype.name]
+        self.writes = PROVISIONING[rtype.name]
 
     def get(self):
         query = list_query(request.args)
@@ -65,7 +68,7 @@ class ResourceList(MethodView):
 
     def post(self):
         doc = validation.inbound(self.rtype, json_body())
-        return respond(self.rtype, self.store.create(directory_id(), doc), 201)
+        return respond(self.rtype, self.writes.create(idp_app(), doc), 201)
 
 
 class ResourceItem(MethodView):
@@ -74,6 +77,7 @@ class ResourceItem(MethodView):
     def __init__(self, rtype):
         self.rtype = rtype
         self.store = STORES[rtype.name]
+        self.writes = PROVISIONING[rtype.name]
 
     def get(self, resource_id):
         _, _, heavy = _item_projection(self.rtype)
@@ -84,13 +88,13 @@ class ResourceItem(MethodView):
 
     def put(self, resource_id):
         doc = validation.inbound(self.rtype, json_body())
-        return respond(self.rtype, self.store.replace(directory_id(), resource_id, doc, expected_version()))
+        return respond(self.rtype, self.writes.replace(idp_app(), resource_id, doc, expected_version()))
 
     def patch(self, resource_id):
-        return respond(self.rtype, self.store.patch(directory_id(), resource_id, json_body(), expected_version()))
+        return respond(self.rtype, self.writes.patch(idp_app(), resource_id, json_body(), expected_version()))
 
     def delete(self, resource_id):
-        self.store.delete(directory_id(), resource_id, expected_version())
+        self.writes.delete(idp_app(), resource_id, expected_version())
         return scim_response(status=204)
 
 

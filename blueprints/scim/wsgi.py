@@ -22,6 +22,7 @@ class ForgivingPaths:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        environ["usersync.original_path"] = path  # the traffic log shows what the IdP really sent
         if path.startswith(PREFIX):
             path = _SLASHES.sub("/", path)
             if len(path) > len(PREFIX) + 1:

@@ -123,7 +123,7 @@ def test_a_malformed_operation_fails_alone(scim):
 
 
 def test_an_unexpected_failure_is_a_500_for_that_operation_only(scim, monkeypatch):
-    from store import groups
+    from provisioning import groups
 
     def explode(*_args):
         raise RuntimeError("SELECT secret FROM somewhere")

@@ -74,7 +74,7 @@ def test_if_match_and_if_none_match(scim):
     path = f"/Users/{created['id']}"
     assert scim.get(path, headers={"If-None-Match": 'W/"1"'}).status_code == 304
     assert_scim_error(scim.put(path, json=new_user(), headers={"If-Match": 'W/"7"'}), 412)
-    assert scim.put(path, json=new_user(), headers={"If-Match": 'W/"1"'}).status_code == 200
+    assert scim.put(path, json=new_user(displayName="Babs"), headers={"If-Match": 'W/"1"'}).status_code == 200
     assert_scim_error(scim.delete(path, headers={"If-Match": 'W/"1"'}), 412)
     assert scim.delete(path, headers={"If-Match": 'W/"2"'}).status_code == 204
 
@@ -149,3 +149,16 @@ def test_wrong_types_are_400(scim, body):
     assert response.status_code == 400
     assert_scim_error(response, 400, response.get_json()["scimType"])
     assert scim.get("/Users").get_json()["totalResults"] == 0
+
+
+def test_put_without_changes_keeps_the_version(scim):
+    created = create(scim)
+    response = scim.put(f"/Users/{created['id']}", json=new_user())
+    assert response.get_json()["meta"]["version"] == created["meta"]["version"]
+
+
+def test_put_without_active_keeps_the_status(scim):
+    """Okta's and JumpCloud's partial PUTs leave active out: no one is re-activated by omission."""
+    created = create(scim, active=False)
+    body = scim.put(f"/Users/{created['id']}", json=new_user(displayName="Babs")).get_json()
+    assert body["active"] is False and body["displayName"] == "Babs"

@@ -87,24 +87,19 @@ def member_ids(group):
 
 
 def seed_users(client, count, prefix="user"):
-    """Insert count users in bulk, as the store lays them out (fast setup for paging); returns their ids."""
-    from models import User, UserValue, db, new_id
-    from store import user_rows
+    """Insert count users through the store in one transaction (fast setup for paging); returns their ids."""
+    from models import db
+    from store import users
 
-    users, values = [], []
-    for index in range(count):
-        doc = {"userName": f"{prefix}{index:04d}@example.com", "active": True,
-               "name": {"givenName": "Given", "familyName": f"Family{index:04d}"},
-               "emails": [{"value": f"{prefix}{index:04d}@example.com", "type": "work", "primary": True}]}
-        user_id = new_id()
-        users.append({**user_rows.columns(doc), "id": user_id, "directory": client.directory_id})
-        values += [{**row, "user": user_id} for row in user_rows.value_rows(doc)]
+    ids = []
     with db.connection_context(), db.atomic():
-        for start in range(0, len(users), 50):
-            User.insert_many(users[start:start + 50]).execute()
-        for start in range(0, len(values), 50):
-            UserValue.insert_many(values[start:start + 50]).execute()
-    return [user["id"] for user in users]
+        for index in range(count):
+            name = f"{prefix}{index:04d}@example.com"
+            doc = {"userName": name, "active": True,
+                   "name": {"givenName": "Given", "familyName": f"Family{index:04d}"},
+                   "emails": [{"value": name, "type": "work", "primary": True}]}
+            ids.append(users.insert(client.directory_id, doc, name, None))
+    return ids
 
 
 def seed_groups(client, count, prefix="group"):

@@ -38,8 +38,11 @@ def test_test_connection_creates_and_deletes_a_test_user_and_group(jumpcloud):
         response = jumpcloud.delete(resource)
         assert response.status_code == 204, response.get_data(as_text=True)
         error_body(jumpcloud.get(resource), 404)
-    # Test Connection can run again with the same test user.
-    assert scim_body(jumpcloud.post("/Users", json=jc_user()), 201)["id"] != user["id"]
+    # Test Connection can run again with the same test user: on_delete=deactivate kept the host
+    # account, so the second create re-links it (same id, active again).
+    again = scim_body(jumpcloud.post("/Users", json=jc_user()), 201)
+    assert again["active"] is True
+    assert scim_body(jumpcloud.get(f"/Users/{again['id']}"), 200)["userName"] == user["userName"]
 
 
 def test_test_user_deactivated_when_not_deleted(jumpcloud):

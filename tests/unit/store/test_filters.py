@@ -92,7 +92,8 @@ def _insert():
     with db.atomic():
         for user_id, spec in USERS.items():
             columns = {key: value for key, value in spec.items() if key != "values"}
-            User.create(id=user_id, directory=directory, user_name_lower=spec["user_name"].lower(), **columns)
+            User.create(id=user_id, directory=directory, user_name_lower=spec["user_name"].lower(),
+                        host_username=spec["user_name"], host_username_lower=spec["user_name"].lower(), **columns)
         for user_id, spec in USERS.items():
             for position, (attribute, value, kind, primary, *extra) in enumerate(spec["values"]):
                 UserValue.create(user=user_id, attribute=attribute, position=position, value=value,

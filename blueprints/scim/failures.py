@@ -1,0 +1,83 @@
+"""Refused and failed SCIM writes in the audit trail, recorded where every error is rendered."""
+
+import json
+import logging
+
+from flask import request
+
+from models import Group, User
+from store import audit
+
+from . import auth
+from .http import PREFIX
+
+log = logging.getLogger(__name__)
+
+_RESOURCES = {"Users": (User, "User", "user"), "Groups": (Group, "Group", "group")}
+_VERBS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+
+def record(error, *, method=None, path=None, body=None):
+    """Audit a write an authenticated app was refused (4xx) or that failed (5xx); never raises.
+
+    The request's transaction was rolled back before its error reached the handlers, so the
+    event is written in a transaction of its own. Without an app (a 401, a routing 404) there
+    is no provisioning decision to record. method, path (relative to the SCIM base, "/Users/x")
+    and body default to the request's; a Bulk operation passes its own.
+    """
+    try:
+        method = method or request.method
+        if path is None:
+            if not request.path.startswith(PREFIX + "/"):
+                return
+            path = request.path[len(PREFIX):]
+        _record(error, method, path, body)
+    except Exception:
+        log.exception("could not audit the failed %s %s", method, path or request.path)
+
+
+def _record(error, method, path, body):
+    app = auth.current_user()
+    target = _target(method, path)
+    if app is None or target is None:
+        return
+    operation, model, resource_type, resource_id = target
+    audit.record(app, operation, "refused" if error.status < 500 else "failed", error.detail,
+                 resource_type=resource_type, resource_id=resource_id,
+                 subject=_subject(app, model, resource_id, _request_json() if body is None else body))
+
+
+def _target(method, path):
+    """(operation, model, resource type, id) of a write to /Users, /Groups or /Bulk, or None for reads and the rest."""
+    parts = path.strip("/").split("/")
+    if method not in _VERBS:
+        return None
+    if parts == ["Bulk"] and method == "POST":
+        return "bulk", None, None, None
+    if parts[0] not in _RESOURCES or len(parts) > 2 or (len(parts) == 1) != (method == "POST"):
+        return None
+    if parts[-1] == ".search":
+        return None  # POST /Users/.search is a read
+    model, resource_type, noun = _RESOURCES[parts[0]]
+    return f"{_VERBS[method]}-{noun}", model, resource_type, parts[1] if len(parts) == 2 else None
+
+
+def _request_json():
+    try:
+        return json.loads(request.get_data(cache=True) or b"null")
+    except Exception:  # a malformed or over-long body: the failure itself says so
+        return None
+
+
+def _subject(app, model, resource_id, body):
+    """The userName or displayName the body names, else the stored one's; None when neither is at hand."""
+    if isinstance(body, dict):
+        name = body.get("userName") or body.get("displayName")
+        if isinstance(name, str) and name:
+            return name
+    if model is None or resource_id is None:
+        return None
+    column = model.user_name if model is User else model.display_name
+    row = (model.select(column).where((model.id == resource_id) & (model.directory == app.directory_id))
+           .tuples().first())
+    return row[0] if row else None

@@ -1,0 +1,80 @@
+"""Request ids on every SCIM response, and the per-app traffic log of what IdPs send and receive."""
+
+import logging
+import time
+import uuid
+
+from flask import current_app, g, request
+
+from models import IdpApp
+from provisioning import options as provisioning_options
+from store import apps as app_store
+from store import traffic
+
+from . import auth, bp
+from .http import PREFIX
+
+log = logging.getLogger(__name__)
+
+
+def _in_scim():
+    return request.path.startswith(PREFIX)
+
+
+@bp.before_app_request
+def stamp():
+    """A request id and a start time, before authentication, for every request under the SCIM prefix."""
+    if _in_scim():
+        g.request_id = str(uuid.uuid4())
+        g.started = time.perf_counter()
+
+
+# App-wide, not the blueprint's own hooks: routing 404/405 never reach the blueprint.
+@bp.after_app_request
+def log_exchange(response):
+    """X-Request-Id on every SCIM response, errors included; the exchange logged when the app asks. Never fails."""
+    if not _in_scim():
+        return response
+    request_id = g.get("request_id") or str(uuid.uuid4())
+    response.headers["X-Request-Id"] = request_id
+    try:
+        _record(response, request_id)
+    except Exception:
+        log.exception("could not log SCIM exchange %s", request_id)
+    return response
+
+
+def _record(response, request_id):
+    token = _bearer_token()
+    app = _app(token)
+    if app is None or not provisioning_options.load(app.options).traffic_log:
+        return
+    config = current_app.config
+    latency_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    query = request.query_string.decode("utf-8", errors="replace")
+    sent_path = request.environ.get("usersync.original_path", request.path)
+    traffic.record(app, request_id, request.method, sent_path + (f"?{query}" if query else ""),
+                   response.status_code, latency_ms, _request_body(),
+                   None if response.is_streamed else response.get_data(),
+                   config["TRAFFIC_LOG_MAX_BODY"], config["TRAFFIC_LOG_MAX_ENTRIES"],
+                   secrets=[token] if token else ())
+
+
+def _bearer_token():
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _app(token):
+    """The app that made this request: authenticated by the blueprint, or (routing 404/405) by its token."""
+    app = auth.current_user()
+    if app is None and request.blueprint is None and token:
+        app = IdpApp.get_or_none((IdpApp.token_hash == app_store.token_hash(token)) & IdpApp.enabled)
+    return app
+
+
+def _request_body():
+    try:
+        return request.get_data(cache=True)
+    except Exception:  # e.g. 413: over MAX_CONTENT_LENGTH, never read
+        return f"[request body not read: {request.content_length} bytes]"

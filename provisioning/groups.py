@@ -1,0 +1,94 @@
+"""SCIM group writes and what they do to host groups, as the app's options decide."""
+
+from models import User, db
+from scim import validation
+from scim import patch as scim_patch
+from scim.attributes import GROUP_RESOURCE
+from store import audit
+from store import groups as store
+
+from . import host_groups
+from .changes import diff, writable
+from .options import load
+
+
+def create(app, doc):
+    """POST /Groups: the SCIM group, then its members' host groups."""
+    options = load(app.options)
+    with db.atomic():
+        group_id, members = store.insert(app.directory_id, doc)
+        _record(app, options, "create-group", group_id, doc["displayName"], f"created SCIM group with {len(members)} member(s)")
+        host_groups.sync(app, options, _users(members))
+    return store.get(app.directory_id, group_id)
+
+
+def replace(app, group_id, doc, expected_version=None):
+    """PUT /Groups/{id}."""
+    return _update(app, group_id, expected_version, lambda current: doc)
+
+
+def patch(app, group_id, body, expected_version=None):
+    """PATCH /Groups/{id}: RFC 7644 §3.5.2; only the members it adds or removes are re-synced."""
+    def patched(current):
+        result = scim_patch.apply(GROUP_RESOURCE, current, body)
+        validation.require(GROUP_RESOURCE, result)
+        return writable(result)
+    return _update(app, group_id, expected_version, patched)
+
+
+def delete(app, group_id, expected_version=None):
+    """DELETE /Groups/{id}: the SCIM group goes; its members lose the host groups it gave them."""
+    options = load(app.options)
+    with db.atomic():
+        row, current = store.locked(app.directory_id, group_id, expected_version)
+        members = store.delete(row)
+        _record(app, options, "delete-group", group_id, current["displayName"], "deleted SCIM group")
+        host_groups.sync(app, options, _users(members))
+
+
+def _update(app, group_id, expected_version, incoming_for):
+    options = load(app.options)
+    with db.atomic():
+        row, current = store.locked(app.directory_id, group_id, expected_version)
+        incoming = incoming_for(current)
+        changes = diff(_comparable(writable(current)), _comparable(incoming))
+        if changes:
+            added, removed = store.write(row, incoming)
+            renamed = current["displayName"] != incoming["displayName"]
+            affected = _all_members(incoming) | removed if renamed else added | removed
+            summary = f"updated SCIM group: {len(added)} member(s) added, {len(removed)} removed"
+            _record(app, options, "update-group", group_id, incoming["displayName"], summary,
+                    {key: value for key, value in changes.items() if key != "members"})
+            host_groups.sync(app, options, _users(affected))
+    return store.get(app.directory_id, group_id)
+
+
+def _record(app, options, operation, group_id, name, what, changes=None):
+    """One audit event per group write, saying which host groups the IdP group maps to."""
+    targets, why = host_groups.targets_of(options, name)
+    if targets:
+        what += f"; maps to host group(s) {', '.join(repr(t) for t in targets)}"
+    audit.record(app, operation, "applied", what, resource_type="Group", resource_id=group_id, subject=name,
+                 changes=changes or None)
+    if why:
+        audit.record(app, operation, "ignored", f"host groups unchanged for '{name}': {why}",
+                     resource_type="Group", resource_id=group_id, subject=name)
+
+
+def _comparable(doc):
+    """Members compared as a set of ids: order and display do not make a change."""
+    members = sorted((m.get("value"), m.get("display")) for m in doc.get("members", ()))
+    return {**{k: v for k, v in doc.items() if k != "members"}, "members": members}
+
+
+def _all_members(doc):
+    return {m["value"] for m in doc.get("members", ()) if m.get("value")}
+
+
+def _users(member_ids):
+    """The user ids among member ids (nested groups give no host memberships)."""
+    ids = list(member_ids)
+    found = set()
+    for start in range(0, len(ids), 500):
+        found |= {uid for (uid,) in User.select(User.id).where(User.id.in_(ids[start:start + 500])).tuples()}
+    return found

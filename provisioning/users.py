@@ -1,0 +1,137 @@
+"""SCIM user writes, decided by the app's provisioning options, recorded in the audit trail."""
+
+from models import db
+from scim import errors, validation
+from scim import patch as scim_patch
+from scim.attributes import USER_RESOURCE
+from store import audit
+from store import users as store
+
+from . import host_groups, patterns
+from .changes import diff, writable
+from .options import load
+
+
+def create(app, doc):
+    """POST /Users: refused when import is off; re-links a user SCIM deleted before."""
+    options = load(app.options)
+    if not options.import_users:
+        raise errors.Forbidden("User import is disabled for this app (import_users is off); nothing was created.")
+    host, rewrite = host_username(options, doc["userName"])
+    with db.atomic():
+        previous = store.unlinked(app.directory_id, doc["userName"], host)
+        if previous is not None:
+            store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True)
+            user_id, operation, what = previous.id, "relink-user", f"re-linked and re-activated host user '{host}'"
+        else:
+            user_id = store.insert(app.directory_id, doc, host, app.id)
+            operation, what = "create-user", f"created host user '{host}'"
+        audit.record(app, operation, "applied", what + (f"; {rewrite}" if rewrite else ""),
+                     resource_type="User", resource_id=user_id, subject=doc["userName"])
+        host_groups.sync(app, options, [user_id], new_users=[user_id])
+    return store.get(app.directory_id, user_id)
+
+
+def replace(app, user_id, doc, expected_version=None):
+    """PUT /Users/{id}: the IdP's full picture, filtered by update/enable/disable options.
+
+    A PUT that leaves active out keeps the host account's status: Okta's and JumpCloud's
+    partial PUTs must not re-activate anyone."""
+    return _update(app, user_id, expected_version, lambda current: {"active": current.get("active"), **doc})
+
+
+def patch(app, user_id, body, expected_version=None):
+    """PATCH /Users/{id}: RFC 7644 §3.5.2 on the stored user, then the same options as PUT."""
+    def patched(current):
+        result = scim_patch.apply(USER_RESOURCE, current, body)
+        validation.require(USER_RESOURCE, result)
+        return writable(result)
+    return _update(app, user_id, expected_version, patched)
+
+
+def delete(app, user_id, expected_version=None):
+    """DELETE /Users/{id}: deactivate and unlink (nothing lost), or delete, as on_delete says."""
+    options = load(app.options)
+    with db.atomic():
+        row, current = store.locked(app.directory_id, user_id, expected_version)
+        if options.on_delete == "delete":
+            store.delete(row)
+            operation, what = "delete-user", f"deleted host user '{row.host_username}' (on_delete is delete)"
+        else:
+            store.unlink(row)
+            operation, what = "deactivate-user", (f"deactivated host user '{row.host_username}' and unlinked it "
+                                                  "from SCIM (on_delete is deactivate); nothing was deleted")
+        audit.record(app, operation, "applied", what, resource_type="User", resource_id=user_id,
+                     subject=current["userName"])
+
+
+def host_username(options, user_name):
+    """(host username, audit note or None): the username rule applied to the IdP's userName."""
+    if not options.username_regex:
+        return user_name, None
+    compiled = patterns.compile_pattern(options.username_regex)
+    rewritten = patterns.replace_all(compiled, options.username_replacement, user_name)
+    if rewritten is None:
+        raise errors.InvalidValue(f"The username rule could not be applied to '{user_name}' in time.")
+    if not rewritten.strip() or len(rewritten) > 255:
+        raise errors.InvalidValue(f"The username rule turns '{user_name}' into '{rewritten}', not a usable username.")
+    if rewritten == user_name:
+        return user_name, None
+    return rewritten, f"regex rewrote {user_name} → {rewritten}"
+
+
+def _update(app, user_id, expected_version, incoming_for):
+    options = load(app.options)
+    with db.atomic():
+        row, current = store.locked(app.directory_id, user_id, expected_version)
+        incoming = incoming_for(current)
+        decided, notes = decide(options, writable(current), incoming)
+        for note in notes:
+            audit.record(app, "update-user", "ignored", note, resource_type="User", resource_id=user_id,
+                         subject=current["userName"])
+        changes = diff(writable(current), decided)
+        if changes or decided.get("password"):
+            host, rewrite = host_username(options, decided["userName"])
+            store.write(row, decided, host)
+            what = _update_summary(host, changes) + (f"; {rewrite}" if rewrite and host != row.host_username else "")
+            audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
+                         subject=decided["userName"], changes=changes)
+        host_groups.sync(app, options, [user_id])  # every user this app touches is reconciled
+    return store.get(app.directory_id, user_id)
+
+
+def _update_summary(host, changes):
+    """'deactivated host user 'x'; updated displayName, emails' in an admin's words."""
+    parts = []
+    if "active" in changes:
+        parts.append(f"{'deactivated' if changes['active'][1] is False else 're-activated'} host user '{host}'")
+    others = [key.rsplit(":", 1)[-1] for key in changes if key != "active"]
+    if others:
+        parts.append(f"updated {', '.join(others)} of host user '{host}'")
+    return "; ".join(parts) or f"updated host user '{host}'"
+
+
+def decide(options, current, incoming):
+    """(document to store, notes on what the options held back) for an update."""
+    notes = []
+    decided = dict(incoming)
+    if not options.update_users:
+        decided = dict(current)
+        if diff(current, {**incoming, "active": current.get("active")}):
+            notes.append("attribute changes ignored: update_users is off")
+    decided["active"] = _active(options, current.get("active"), incoming.get("active"), notes)
+    if decided["active"] is None:
+        del decided["active"]
+    return decided, notes
+
+
+def _active(options, now, wanted, notes):
+    """Enable/disable users: whether the IdP's active flag may change the host account."""
+    is_active = now is not False
+    if wanted is True and not is_active and not options.enable_users:
+        notes.append("re-activation ignored: enable_users is off")
+        return now
+    if wanted is False and is_active and not options.disable_users:
+        notes.append("deactivation ignored: disable_users is off")
+        return now
+    return wanted
