@@ -1,6 +1,7 @@
 """The application factory; `python app.py` serves it with waitress."""
 
 import os
+import sys
 
 from flask import Flask
 
@@ -26,12 +27,16 @@ def create_app(test_config=None):
 
 def _init_store(app):
     from models import db, init_db, migrate
-    from store import audit
+    from store import admin, audit
 
     init_db(app.config["DATABASE_URL"])
     with db.connection_context():
         migrate(app.config["HOST_PRODUCT"])
         audit.purge_expired(app.config["AUDIT_RETENTION_DAYS"])
+        generated = admin.ensure_account(app.config["ADMIN_PASSWORD"])
+    if generated:
+        # Shown once, on the first start only; `usersync admin set-password` replaces it.
+        print(f"usersync: first start. Sign in as 'admin' with the password {generated}", file=sys.stderr)
 
     @app.before_request
     def _connect():
@@ -44,10 +49,11 @@ def _init_store(app):
 
 
 def _register_blueprints(app):
-    from blueprints import scim, ui
+    from blueprints import admin, scim, ui
     from blueprints.scim import handlers, wsgi
 
     app.register_blueprint(scim.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(ui.bp)
     handlers.register(app)
     app.wsgi_app = wsgi.ForgivingPaths(app.wsgi_app)

@@ -21,6 +21,13 @@ class Config:
     TRAFFIC_LOG_MAX_ENTRIES = 500  # per app, newest kept
     TRAFFIC_LOG_MAX_BODY = 16384  # characters of each body kept
     TESTING = False
+    ADMIN_PASSWORD = None  # the admin's password on first start; None: one is generated and printed once
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 900
+    SESSION_COOKIE_SECURE = False  # set true behind HTTPS
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
 
     @classmethod
     def from_env(cls, environ=None):
@@ -39,6 +46,7 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only"
+    ADMIN_PASSWORD = "testing-admin-password"
 
 
 def _parse(raw, default):

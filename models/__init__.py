@@ -2,6 +2,7 @@
 
 from playhouse.db_url import connect
 
+from .admin import AdminAccount, LoginFailure
 from .audit import AuditEvent, TrafficEntry
 from .base import BaseModel, db, new_id, utcnow
 from .directory import Directory
@@ -18,7 +19,7 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
 }
 
-__all__ = ["AuditEvent", "BaseModel", "Directory", "Group", "HostGroup", "HostMembership", "IdpApp", "Membership",
+__all__ = ["AdminAccount", "LoginFailure", "AuditEvent", "BaseModel", "Directory", "Group", "HostGroup", "HostMembership", "IdpApp", "Membership",
            "TrafficEntry", "User", "UserValue", "db", "init_db", "migrate", "new_id", "utcnow"]
 
 

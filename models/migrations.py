@@ -6,6 +6,7 @@ an older store gets each missing step, each in its own transaction.
 
 import peewee
 
+from .admin import AdminAccount, LoginFailure
 from .audit import AuditEvent, TrafficEntry
 from .base import BaseModel, db, utcnow
 from .directory import Directory
@@ -15,7 +16,7 @@ from .idp_app import IdpApp
 from .user import User, UserValue
 
 TABLES = (Directory, IdpApp, User, UserValue, Group, Membership, HostGroup, HostMembership,
-          AuditEvent, TrafficEntry)
+          AuditEvent, TrafficEntry, AdminAccount, LoginFailure)
 DEFAULT_USERS_GROUP = {"Confluence": "confluence-users", "Jira": "jira-software-users", "Bitbucket": "stash-users"}
 
 

@@ -19,7 +19,7 @@ def create(app, doc):
         raise errors.Forbidden("User import is disabled for this app (import_users is off); nothing was created.")
     host, rewrite = host_username(options, doc["userName"])
     with db.atomic():
-        previous = store.unlinked(app.directory_id, doc["userName"], host)
+        previous = store.unlinked(app.directory_id, doc["userName"])
         if previous is not None:
             store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True)
             user_id, operation, what = previous.id, "relink-user", f"re-linked and re-activated host user '{host}'"

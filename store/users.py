@@ -21,12 +21,14 @@ def locked(directory_id, user_id, expected_version=None):
     return user, documents([user], True)[0]
 
 
-def unlinked(directory_id, user_name, host_username):
-    """The user SCIM once deleted but the host kept, for this userName or host username; or None."""
+def unlinked(directory_id, user_name):
+    """The user with this userName that SCIM once deleted but the host kept; or None.
+
+    Only the same IdP userName re-links: another one that maps onto the kept host username is a
+    409, so a deleted account (and its host groups) never passes to a different person."""
     return User.select().where(
         (User.directory == directory_id) & (User.scim_linked == False)  # noqa: E712
-        & ((User.user_name_lower == user_name.lower()) | (User.host_username_lower == host_username.lower()))
-    ).first()
+        & (User.user_name_lower == user_name.lower())).first()
 
 
 def insert(directory_id, doc, host_username, app_id):

@@ -55,7 +55,8 @@ class Server:
         self.workdir = Path(workdir)
         self.database_url = f"sqlite:///{self.workdir / 'e2e.db'}"
         self.env = {**os.environ, "USERSYNC_DATABASE_URL": self.database_url,
-                    "USERSYNC_SECRET_KEY": "e2e-only", "PYTHONUNBUFFERED": "1"}
+                    "USERSYNC_SECRET_KEY": "e2e-only", "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password",
+                    "PYTHONUNBUFFERED": "1"}
         self.threads = threads
         self.port = None
         self.process = None

@@ -26,7 +26,8 @@ class Cli:
 
     def __init__(self, database_url):
         self.database_url = database_url
-        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only"}
+        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
+                    "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password"}
         self.runner = CliRunner()
 
     def __call__(self, *args):

@@ -32,14 +32,13 @@ def test_deactivate_then_the_same_post_relinks_the_same_account(app):
         ("relink-user", "applied", "re-linked and re-activated host user 'bjensen'")]
 
 
-def test_deactivate_then_a_new_user_name_on_the_same_host_username_relinks(app):
-    """The host account is its username (store.users.unlinked): whoever maps onto it gets it back."""
+def test_deactivate_then_another_user_name_on_the_same_host_username_is_409(app):
+    """Only the same IdP user re-links: another userName mapping onto a kept account must not inherit it."""
     idcs = make_app(app, "Oracle IDCS", username_regex="(.*)@.*", username_replacement="$1")
     user = create_user(idcs, "bjensen@old.example.com")
     idcs.delete(f"/Users/{user['id']}")
-    again = ok(idcs.post("/Users", json=user_doc("bjensen@new.example.com")), 201)
-    assert again["id"] == user["id"] and again["userName"] == "bjensen@new.example.com"
-    assert host_user(user["id"]).host_username == "bjensen"
+    assert_scim_error(idcs.post("/Users", json=user_doc("bjensen@new.example.com")), 409, "uniqueness")
+    assert host_user(user["id"]).host_username == "bjensen" and host_user(user["id"]).active is False
 
 
 def test_a_relinked_user_keeps_only_the_idp_groups_it_is_given_again(app):

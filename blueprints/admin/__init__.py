@@ -1,0 +1,37 @@
+"""The admin pages under /plugins/servlet/usersync/admin: every one behind a signed-in session."""
+
+from flask import Blueprint, current_app, redirect, request, url_for
+
+from . import security
+
+PREFIX = "/plugins/servlet/usersync/admin"
+PUBLIC = {"admin.login", "admin.static"}
+NAVIGATION = (("admin.apps", "Configured IDPs"), ("admin.users", "Users"), ("admin.groups", "Groups"),
+              ("admin.directories", "Directories"), ("admin.activity", "Activity"))
+
+bp = Blueprint("admin", __name__, url_prefix=PREFIX)
+
+
+@bp.before_request
+def guard():
+    """Sign-in first (except on the sign-in page), then CSRF on every form post."""
+    if request.endpoint not in PUBLIC and not security.signed_in():
+        return redirect(url_for("admin.login", next=request.full_path if request.query_string else request.path))
+    security.check_csrf()
+    return None
+
+
+@bp.after_request
+def headers(response):
+    """Security headers on every admin response."""
+    return security.add_headers(response)
+
+
+@bp.app_context_processor
+def template_helpers():
+    """csrf_token(), the signed-in state and the navigation (pages that exist) for every template."""
+    navigation = [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in current_app.view_functions]
+    return {"csrf_token": security.csrf_token, "signed_in": security.signed_in(), "navigation": navigation}
+
+
+from . import apps, auth  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,60 @@
+"""Sessions, CSRF tokens and security headers for the admin pages."""
+
+import hmac
+import secrets
+
+from flask import abort, request, session
+
+CSRF_FIELD = "csrf_token"
+
+HEADERS = {
+    # No inline script or style: every script and stylesheet is a file under /static.
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def csrf_token():
+    """The session's CSRF token, made on first use."""
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return session[CSRF_FIELD]
+
+
+def check_csrf():
+    """Abort with 400 unless a state-changing request carries the session's token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get(CSRF_FIELD) or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="The form expired or did not come from this site. Reload the page and try again.")
+
+
+def add_headers(response):
+    """Security headers on every admin response."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def signed_in():
+    """Whether this session belongs to the signed-in admin."""
+    return bool(session.get("admin"))
+
+
+def sign_in(username):
+    """Start a fresh session for the admin (a new CSRF token too)."""
+    session.clear()
+    session["admin"] = username
+    session.permanent = True
+    csrf_token()
+
+
+def sign_out():
+    """Forget the session."""
+    session.clear()

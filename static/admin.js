@@ -1,0 +1,2 @@
+// usersync admin pages: progressive enhancement only; every page works without it.
+"use strict";
