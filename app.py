@@ -49,11 +49,12 @@ def _init_store(app):
 
 
 def _register_blueprints(app):
-    from blueprints import admin, scim, ui
+    from blueprints import admin, scim, ui, wizard
     from blueprints.scim import handlers, wsgi
 
     app.register_blueprint(scim.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(wizard.bp)
     app.register_blueprint(ui.bp)
     handlers.register(app)
     app.wsgi_app = wsgi.ForgivingPaths(app.wsgi_app)

@@ -94,3 +94,45 @@ def assert_scim_error(response, status, scim_type=None):
     assert body.get("scimType") == scim_type
     assert "Traceback" not in body.get("detail", "")
     return body
+
+
+class AdminClient:
+    """A test client signed in to the admin pages, which adds the CSRF token to every form post."""
+
+    PASSWORD = "testing-admin-password"
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def sign_in(self):
+        self.get("/plugins/servlet/usersync/admin/login")
+        response = self.post("/plugins/servlet/usersync/admin/login",
+                             data={"username": "admin", "password": self.PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return self
+
+    def get(self, path, **kwargs):
+        response = self.client.get(path, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def post(self, path, data=None, **kwargs):
+        if self.token is None:
+            self.get("/plugins/servlet/usersync/admin/login")
+        response = self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def _remember_token(self, response):
+        import re
+
+        found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+        if found:
+            self.token = found.group(1)
+
+
+@pytest.fixture
+def admin(app):
+    """The admin, signed in."""
+    return AdminClient(app.test_client()).sign_in()

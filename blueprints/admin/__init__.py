@@ -34,4 +34,4 @@ def template_helpers():
     return {"csrf_token": security.csrf_token, "signed_in": security.signed_in(), "navigation": navigation}
 
 
-from . import apps, auth  # noqa: E402,F401  (routes register on bp)
+from . import activity, apps, auth, directories, groups, options, users  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,1 @@
+"""activity pages (filled in by the admin pages work)."""

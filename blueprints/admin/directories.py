@@ -1,0 +1,1 @@
+"""directories pages (filled in by the admin pages work)."""

@@ -1,0 +1,1 @@
+"""groups pages (filled in by the admin pages work)."""

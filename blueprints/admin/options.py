@@ -1,0 +1,1 @@
+"""options pages (filled in by the admin pages work)."""

@@ -1,0 +1,1 @@
+"""users pages (filled in by the admin pages work)."""

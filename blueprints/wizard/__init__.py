@@ -1,0 +1,23 @@
+"""The setup wizard (the plugin's Configuration tab): provider → method → app name → Save → base URL and token."""
+
+from flask import Blueprint
+
+from blueprints.admin import security
+
+PREFIX = "/plugins/servlet/usersync/configure"
+
+bp = Blueprint("wizard", __name__, url_prefix=PREFIX)
+
+
+@bp.before_request
+def guard():
+    """The same sign-in and CSRF rules as every admin page."""
+    from blueprints.admin import guard as admin_guard
+
+    return admin_guard()
+
+
+@bp.after_request
+def headers(response):
+    """Security headers on every wizard response."""
+    return security.add_headers(response)
