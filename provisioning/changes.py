@@ -1,11 +1,23 @@
 """What a write changes, in the shape the audit trail stores."""
 
+from scim import patch as scim_patch
+from scim import validation
+
 _READ_ONLY = ("id", "meta", "groups")
 
 
 def writable(doc):
     """A canonical document without the attributes a client cannot write."""
     return {key: value for key, value in doc.items() if key not in _READ_ONLY}
+
+
+def patched(rtype, body):
+    """current -> the writable document a PatchOp body makes of it (RFC 7644 §3.5.2), still valid."""
+    def apply(current):
+        result = scim_patch.apply(rtype, current, body)
+        validation.require(rtype, result)
+        return writable(result)
+    return apply
 
 
 def diff(old, new):

@@ -1,14 +1,12 @@
 """SCIM group writes and what they do to host groups, as the app's options decide."""
 
 from models import User, db
-from scim import validation
-from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
 from store import audit
 from store import groups as store
 
 from . import host_groups
-from .changes import diff, writable
+from .changes import diff, patched, writable
 from .options import load
 
 
@@ -29,11 +27,7 @@ def replace(app, group_id, doc, expected_version=None):
 
 def patch(app, group_id, body, expected_version=None):
     """PATCH /Groups/{id}: RFC 7644 §3.5.2; only the members it adds or removes are re-synced."""
-    def patched(current):
-        result = scim_patch.apply(GROUP_RESOURCE, current, body)
-        validation.require(GROUP_RESOURCE, result)
-        return writable(result)
-    return _update(app, group_id, expected_version, patched)
+    return _update(app, group_id, expected_version, patched(GROUP_RESOURCE, body))
 
 
 def delete(app, group_id, expected_version=None):

@@ -1,14 +1,13 @@
 """SCIM user writes, decided by the app's provisioning options, recorded in the audit trail."""
 
 from models import db
-from scim import errors, validation
-from scim import patch as scim_patch
+from scim import errors
 from scim.attributes import USER_RESOURCE
 from store import audit
 from store import users as store
 
 from . import host_groups, patterns
-from .changes import diff, writable
+from .changes import diff, patched, writable
 from .options import load
 
 
@@ -42,11 +41,7 @@ def replace(app, user_id, doc, expected_version=None):
 
 def patch(app, user_id, body, expected_version=None):
     """PATCH /Users/{id}: RFC 7644 §3.5.2 on the stored user, then the same options as PUT."""
-    def patched(current):
-        result = scim_patch.apply(USER_RESOURCE, current, body)
-        validation.require(USER_RESOURCE, result)
-        return writable(result)
-    return _update(app, user_id, expected_version, patched)
+    return _update(app, user_id, expected_version, patched(USER_RESOURCE, body))
 
 
 def delete(app, user_id, expected_version=None):

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, replace
 
-from peewee import SQL, Cast, NodeList, Value, fn
+from peewee import SQL, Cast, NodeList, Value
 
 from models import Group, Membership, User, UserValue
 from scim import attributes, constants, errors, normalize

@@ -17,21 +17,33 @@ def _database_url(tmp_path):
     return url or f"sqlite:///{tmp_path / 'usersync.db'}"
 
 
-def _reset_postgres():
-    from models import db
+def fresh_database(tmp_path):
+    """(url, database) of an empty store: a new SQLite file, or the PostgreSQL test database emptied."""
+    from models import db, init_db
     from models.migrations import TABLES, SchemaVersion
 
-    with db.connection_context():
-        db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
+    url = _database_url(tmp_path)
+    database = init_db(url)
+    if url.startswith("postgres"):
+        with db.connection_context():
+            db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
+    return url, database
+
+
+@pytest.fixture
+def store_db(tmp_path):
+    """A fresh, migrated store without the Flask app (store and provisioning unit tests)."""
+    from models import migrate
+
+    _, database = fresh_database(tmp_path)
+    migrate()
+    yield database
+    database.close()
 
 
 @pytest.fixture
 def app(tmp_path):
-    url = _database_url(tmp_path)
-    if url.startswith("postgres"):
-        from models import init_db
-        init_db(url)
-        _reset_postgres()
+    url, _ = fresh_database(tmp_path)
     application = create_app({"TESTING": True, "DATABASE_URL": url})
     application.instance_path = str(tmp_path)
     yield application

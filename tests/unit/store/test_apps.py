@@ -1,27 +1,16 @@
 """store.apps settings: options validated as a whole, saved with one audit record per change, or not at all."""
 
 import json
-import os
 
 import pytest
 
-from models import Directory, IdpApp, db, init_db, migrate
+from models import Directory, IdpApp
 from models.audit import AuditEvent
-from models.migrations import TABLES, SchemaVersion
 from provisioning.options import HELP, Options
 from store import apps, directories
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path):
-    """A fresh store on a temp SQLite file, or on USERSYNC_TEST_DATABASE_URL (PostgreSQL)."""
-    url = os.environ.get("USERSYNC_TEST_DATABASE_URL")
-    database = init_db(url or f"sqlite:///{tmp_path}/t.db")
-    if url:
-        db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
-    migrate()
-    yield database
-    database.close()
+pytestmark = pytest.mark.usefixtures("store_db")
 
 
 @pytest.fixture

@@ -3,27 +3,16 @@
 import csv
 import io
 import json
-import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from models import db, init_db, migrate, utcnow
+from models import db, utcnow
 from models.audit import AuditEvent
-from models.migrations import TABLES, SchemaVersion
 from store import apps, audit
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path):
-    """A fresh store on a temp SQLite file, or on USERSYNC_TEST_DATABASE_URL (PostgreSQL)."""
-    url = os.environ.get("USERSYNC_TEST_DATABASE_URL")
-    database = init_db(url or f"sqlite:///{tmp_path}/t.db")
-    if url:
-        db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
-    migrate()
-    yield database
-    database.close()
+pytestmark = pytest.mark.usefixtures("store_db")
 
 
 @pytest.fixture

@@ -1,27 +1,16 @@
 """store.directories: names unique regardless of case, ordered by position, counted for the admin."""
 
-import os
 
 import pytest
 
-from models import Directory, User, db, init_db, migrate
+from models import Directory, User
 from models.host import HostGroup
-from models.migrations import TABLES, SchemaVersion
 from store import apps, directories
 
 INTERNAL = "Confluence Internal Directory"
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path):
-    """A fresh store on a temp SQLite file, or on USERSYNC_TEST_DATABASE_URL (PostgreSQL)."""
-    url = os.environ.get("USERSYNC_TEST_DATABASE_URL")
-    database = init_db(url or f"sqlite:///{tmp_path}/t.db")
-    if url:
-        db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
-    migrate()
-    yield database
-    database.close()
+pytestmark = pytest.mark.usefixtures("store_db")
 
 
 def names():

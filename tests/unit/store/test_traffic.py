@@ -1,29 +1,17 @@
 """store.traffic: exchanges stored without secrets (store.redaction), cut to size, trimmed per app."""
 
 import json
-import os
 
 import pytest
 
-from models import db, init_db, migrate
 from models.audit import TrafficEntry
-from models.migrations import TABLES, SchemaVersion
 from store import apps, traffic
 
 TOKEN = "tok-3q2Xb9vKpL0mN8rT7sY6uW5zA4cD1eF2gH3iJ4kL5m"
 PASSWORD = "Sup3r$ecret!"
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path):
-    """A fresh store on a temp SQLite file, or on USERSYNC_TEST_DATABASE_URL (PostgreSQL)."""
-    url = os.environ.get("USERSYNC_TEST_DATABASE_URL")
-    database = init_db(url or f"sqlite:///{tmp_path}/t.db")
-    if url:
-        db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
-    migrate()
-    yield database
-    database.close()
+pytestmark = pytest.mark.usefixtures("store_db")
 
 
 @pytest.fixture
