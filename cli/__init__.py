@@ -1,12 +1,14 @@
 """The `usersync` command line: serve, and manage IdP apps and host directories."""
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 
+from .admin import admin
 from .apps import apps
 from .audit import audit, traffic
 from .directories import directories
 from .serve import serve
+from .simulate import simulate
 
 
 def _create_app():
@@ -15,8 +17,15 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)
+class _Group(click.Group):
+    """Commands that need the app build it on demand (flask.cli.with_appcontext), so --help never touches the store."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        extra.setdefault("obj", ScriptInfo(create_app=_create_app, load_dotenv_defaults=False))
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.group(cls=_Group)
 def main():
     """usersync: a SCIM 2.0 provisioning target emulating miniOrange User Sync & Group Sync."""
 
@@ -26,3 +35,5 @@ main.add_command(apps)
 main.add_command(audit)
 main.add_command(traffic)
 main.add_command(directories)
+main.add_command(simulate)
+main.add_command(admin)

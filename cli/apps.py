@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from blueprints.scim.http import PREFIX
+from scim.constants import BASE_PATH as PREFIX
 from models import IdpApp, db
 from provisioning.options import HELP, Options
 from store import apps as app_store

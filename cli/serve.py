@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from blueprints.scim.http import PREFIX
+from scim.constants import BASE_PATH as PREFIX
 
 
 class _Stop(Exception):

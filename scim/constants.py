@@ -1,5 +1,8 @@
 """URNs, media types and limits named by RFC 7643 / RFC 7644."""
 
+# Where the miniOrange servlet serves SCIM inside the Atlassian host.
+BASE_PATH = "/plugins/servlet/usersync/scim"
+
 CONTENT_TYPE = "application/scim+json"
 ACCEPTED_CONTENT_TYPES = ("application/scim+json", "application/json")
 

@@ -7,7 +7,7 @@ from flask import Response, current_app, request
 
 from scim import constants, errors
 
-PREFIX = "/plugins/servlet/usersync/scim"
+PREFIX = constants.BASE_PATH
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 
 
