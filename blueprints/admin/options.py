@@ -1,1 +1,338 @@
-"""options pages (filled in by the admin pages work)."""
+"""Setup Provisioning Options of one IdP app: the form, its group mapping editor and the live previews.
+
+One form holds every option, the directory and the group mapping, so a Save is validated as a
+whole and saves everything or nothing (store.apps.configure). Its other buttons (Add row, Remove,
+Preview) re-render what was typed without saving: the page works without JavaScript, and
+static/js/options.js only adds rows in place and asks options_preview as the admin types.
+"""
+
+import dataclasses
+import re
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+
+from models import IdpApp
+from provisioning import host_groups, patterns, users
+from provisioning import options as provisioning_options
+from provisioning.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
+from scim import errors as scim_errors
+from store import apps as app_store
+from store import directories as directory_store
+
+from . import bp
+
+LABELS = {
+    "import_users": "Import users", "username_regex": "Username pattern (regular expression)",
+    "username_replacement": "Username replacement", "update_users": "Update user attributes",
+    "enable_users": "Re-activate users", "disable_users": "Deactivate users",
+    "on_delete": "When the IdP deletes a user", "import_groups": "Import groups",
+    "group_include": "Import only groups matching", "group_exclude": "Never import groups matching",
+    "keep_existing_groups": "Keep existing host group memberships", "unmapped_groups": "IdP groups not in the mapping",
+    "group_mapping": "Group mapping", "default_groups": "Default host groups (comma-separated)",
+    "default_groups_for": "Give the default groups to", "traffic_log": "Keep a traffic log",
+}
+CHOICES = {
+    "on_delete": dict(zip(ON_DELETE, ("Deactivate the host user", "Delete the host user"), strict=True)),
+    "unmapped_groups": dict(zip(UNMAPPED, ("Create a host group of the same name", "Ignore them"), strict=True)),
+    "default_groups_for": dict(zip(DEFAULT_GROUPS_FOR, ("New users (created by this app)",
+                                                        "All users this app touches"), strict=True)),
+}
+BOOLEANS = tuple(f.name for f in dataclasses.fields(Options) if f.type is bool)
+KINDS = {key: "bool" if key in BOOLEANS else "select" if key in CHOICES else "text" for key in HELP}
+USERNAME_KEYS = ("username_regex", "username_replacement")
+GROUP_KEYS = ("import_groups", "group_include", "group_exclude", "group_mapping", "unmapped_groups")
+# How each preview outcome is shown (options.js gets this too, from the form's data-preview-classes).
+PREVIEW_CLASSES = {"rewritten": "flag flag-success", "imported": "flag flag-success", "unchanged": "flag",
+                   "filtered": "flag", "ignored": "flag", "invalid": "flag flag-error", "timeout": "flag flag-error",
+                   "unusable": "flag flag-error", "empty": "help"}
+BLANK_ROWS = 2  # empty mapping rows under the saved ones, so a mapping can be added without JavaScript
+_ROW_FIELD = re.compile(r"mapping-(\d{1,4})-(idp|host)")
+
+
+@dataclasses.dataclass
+class Form:
+    """What the form shows: option values as typed, mapping rows, the directory and the preview samples."""
+
+    values: dict
+    rows: list  # [IdP group, host groups as typed] per row
+    directory: str
+    new_directory: str = ""
+    username_sample: str = ""
+    group_sample: str = ""
+
+
+@bp.route("/apps/<int:app_id>/options", methods=["GET", "POST"])
+def options(app_id):
+    """The Setup Provisioning Options form of one app.
+
+    404 when there is no such app. Save stores everything or nothing; Add row, Remove and
+    Preview re-render the typed values, unsaved.
+    """
+    app = _app_or_404(app_id)
+    if request.method == "GET":
+        return _render(app, _stored(app))
+    form = _typed(request.form)
+    action = request.form.get("action", "save")
+    if "remove_row" in request.form:
+        index = _int(request.form["remove_row"])
+        form.rows = [row for i, row in enumerate(form.rows) if i != index]
+        return _render(app, form, unsaved=True, focus="mapping-add")
+    if action == "add-row":
+        form.rows.append(["", ""])
+        return _render(app, form, unsaved=True, focus=f"mapping-{len(form.rows) - 1}-idp")
+    if action in ("preview-username", "preview-group"):
+        kind = action.removeprefix("preview-")
+        changes, _ = _changes(form)
+        result = PREVIEWS[kind](app, changes, getattr(form, f"{kind}_sample"))
+        return _render(app, form, unsaved=True, previews={kind: result}, focus=f"{kind}_sample")
+    return _save(app, form)
+
+
+@bp.post("/apps/<int:app_id>/options/preview")
+def options_preview(app_id):
+    """A live preview, nothing saved: {"preview": "username"|"group", "sample": text, "options": {...}} → result.
+
+    404 when there is no such app, 400 when the body is not such an object. Options left out
+    are the app's saved ones; CSRF comes in the X-CSRF-Token header.
+    """
+    app = _app_or_404(app_id)
+    body = request.get_json(silent=True)
+    if (not isinstance(body, dict) or body.get("preview") not in PREVIEWS
+            or not isinstance(body.get("sample", ""), str) or not isinstance(body.get("options", {}), dict)):
+        return jsonify(outcome="invalid", message='Expected {"preview": "username" or "group", "sample": text, '
+                                                  '"options": {option: value}}.'), 400
+    return jsonify(PREVIEWS[body["preview"]](app, body.get("options") or {}, body.get("sample", "")))
+
+
+def _app_or_404(app_id):
+    app = IdpApp.get_or_none(IdpApp.id == app_id)
+    if app is None:
+        abort(404, description=f"There is no IdP app {app_id}.")
+    return app
+
+
+def _save(app, form):
+    """configure() with the whole form; on any problem, the form again with each message beside its field."""
+    changes, errors = _changes(form)
+    errors.update(_directory_errors(form))
+    try:
+        provisioning_options.merged(app_store.options_of(app), changes)
+    except provisioning_options.OptionsError as exc:
+        errors.update(_field_errors(exc.messages, form))
+    if not errors:
+        try:
+            _, changed, created = app_store.configure(
+                app.name, options=changes, directory=form.new_directory.strip() or form.directory,
+                create_directory=bool(form.new_directory.strip()))
+        except app_store.AppError as exc:  # a change made meanwhile; the store saved nothing
+            errors = _field_errors(exc.messages, form) or {_directory_field(form): [str(exc)]}
+    if errors:
+        return _render(app, form, errors=errors), 400
+    flash(_summary(changed, created), "success")
+    return redirect(url_for("admin.options", app_id=app.id))
+
+
+def _stored(app):
+    """The form filled in from the app's saved options."""
+    saved = app_store.options_of(app)
+    values = {key: getattr(saved, key) for key in HELP if key != "group_mapping"}
+    values["default_groups"] = ", ".join(saved.default_groups)
+    rows = [[idp, ", ".join(hosts)] for idp, hosts in saved.group_mapping.items()]
+    return Form(values, rows + [["", ""] for _ in range(BLANK_ROWS)], app.directory.name)
+
+
+def _typed(data):
+    """The form as the admin typed it (nothing parsed yet, so it can be shown again as it was)."""
+    values = {key: key in data if KINDS[key] == "bool" else data.get(key, "") for key in HELP if key != "group_mapping"}
+    indices = sorted({int(m[1]) for m in map(_ROW_FIELD.fullmatch, data) if m})
+    rows = [[data.get(f"mapping-{i}-idp", ""), data.get(f"mapping-{i}-host", "")] for i in indices]
+    return Form(values, rows, data.get("directory", ""), data.get("new_directory", ""),
+                data.get("username_sample", ""), data.get("group_sample", ""))
+
+
+def _changes(form):
+    """(option changes for the store, {field id: [messages]}) from the typed form; no row error is fatal here."""
+    changes = {key: value for key, value in form.values.items() if key != "default_groups"}
+    changes["default_groups"] = _names(form.values["default_groups"])
+    mapping, errors = {}, {}
+    seen = {}
+    for index, (idp, hosts) in enumerate(form.rows):
+        idp, names = idp.strip(), _names(hosts)
+        if not idp and not names:
+            continue  # a cleared row is a removed row
+        if not idp:
+            errors[f"mapping-{index}-idp"] = ["Name the IdP group, or clear the row."]
+        elif idp.lower() in seen:
+            errors[f"mapping-{index}-idp"] = [(f"'{idp}' is in row {seen[idp.lower()] + 1} already "
+                                               "(IdP group names are compared regardless of case).")]
+        elif not names:
+            errors[f"mapping-{index}-host"] = [f"Name at least one host group for '{idp}'."]
+        else:
+            mapping[idp] = names
+            seen[idp.lower()] = index
+    changes["group_mapping"] = mapping
+    return changes, errors
+
+
+def _names(text):
+    """Comma-separated names, trimmed, without blanks or repeats."""
+    return list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+
+
+def _directory_errors(form):
+    new = form.new_directory.strip()
+    if new:
+        return {} if len(new) <= 255 else {"new_directory": ["The directory name must be 1 to 255 characters."]}
+    if directory_store.find(form.directory) is None:
+        return {"directory": [f"No directory named '{form.directory}'; choose one of the list."]}
+    return {}
+
+
+def _directory_field(form):
+    return "new_directory" if form.new_directory.strip() else "directory"
+
+
+def _field_errors(messages, form):
+    """{field id: [message]} from OptionsError.messages: mapping problems go to their row."""
+    errors = {}
+    for key, problems in messages.items():
+        if key == "group_mapping" and isinstance(problems, dict):
+            rows = {idp.strip(): index for index, (idp, _) in reversed(list(enumerate(form.rows)))}
+            for idp, problem in problems.items():
+                part = "idp" if isinstance(problem, dict) and "key" in problem else "host"
+                field = f"mapping-{rows[idp]}-{part}" if idp in rows else key
+                errors.setdefault(field, []).append(_text(problem))
+        elif key == "username_regex" and _compiles(form.values.get(key)):
+            errors.setdefault("username_replacement", []).append(_text(problems))  # $2 with one group
+        else:
+            errors.setdefault(key, []).append(_text(problems))
+    return errors
+
+
+def _compiles(pattern):
+    try:
+        patterns.compile_pattern(pattern)
+    except patterns.PatternError:
+        return False
+    return True
+
+
+def _text(problems):
+    """marshmallow's nested messages as one phrase: {1: ["Too long."]} → "item 2: Too long."."""
+    if isinstance(problems, dict):
+        return " ".join(_text(value) if key in ("key", "value") else
+                        f"item {key + 1}: {_text(value)}" if isinstance(key, int) else f"{key}: {_text(value)}"
+                        for key, value in problems.items())
+    if isinstance(problems, (list, tuple)):
+        return " ".join(_text(item) for item in problems)
+    return str(problems)
+
+
+def _summary(changed, created):
+    """The flash after a save: what changed, old → new for the short values."""
+    if not changed:
+        return "Saved. Nothing changed."
+    parts = [f"{key} ({_shown(old)} → {_shown(new)})" if not isinstance(new, (dict, list)) else key
+             for key, (old, new) in changed.items()]
+    made = f" Created the directory '{created.name}'." if created is not None else ""
+    return f"Saved. Changed: {', '.join(parts)}.{made}"
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"'{value}'" if value else "empty"
+
+
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _render(app, form, errors=None, unsaved=False, previews=None, focus=None):
+    errors = errors or {}
+    return render_template(
+        "admin/options.html", app=app, form=form, errors=errors, unsaved=unsaved, previews=previews or {},
+        focus=focus, help=HELP, labels=LABELS, kinds=KINDS, choices=CHOICES, preview_classes=PREVIEW_CLASSES,
+        summary=[(field, _label(field), " ".join(messages)) for field, messages in errors.items()],
+        provider=app_store.PROVIDERS.get(app.provider, app.provider),
+        directories=directory_store.list_directories())
+
+
+def _label(field):
+    """How the error summary names a field."""
+    row = _ROW_FIELD.fullmatch(field)
+    if row:
+        return f"Group mapping, row {int(row[1]) + 1}, {'IdP group' if row[2] == 'idp' else 'host groups'}"
+    return LABELS.get(field) or {"directory": "Host directory", "new_directory": "New directory"}.get(field, field)
+
+
+# Live previews: the provisioning code itself on options built from the form, never saved.
+
+def _preview_options(app, changes, keys, sample):
+    """(Options with the typed keys over the saved ones, None) or (None, the result saying why there are none)."""
+    if len(sample) > patterns.MAX_INPUT:
+        return None, {"outcome": "invalid", "message": f"Try at most {patterns.MAX_INPUT} characters."}
+    try:
+        return provisioning_options.merged(app_store.options_of(app),
+                                           {key: changes[key] for key in keys if key in changes}), None
+    except provisioning_options.OptionsError as exc:
+        # The username rule's two fields read as one rule; a group option's problem names its key.
+        named = len(keys) > len(USERNAME_KEYS)
+        return None, {"outcome": "invalid", "message": " ".join(f"{key}: {_text(problems)}" if named else
+                                                                _text(problems)
+                                                                for key, problems in exc.messages.items())}
+
+
+def preview_username(app, changes, sample):
+    """The host username the typed username rule gives the sample userName."""
+    if not sample:
+        return {"outcome": "empty", "message": "Type an IdP userName to see its host username."}
+    options, invalid = _preview_options(app, changes, USERNAME_KEYS, sample)
+    if invalid:
+        return invalid
+    try:
+        host, _ = users.host_username(options, sample)
+    except scim_errors.InvalidValue as exc:
+        compiled = patterns.compile_pattern(options.username_regex)
+        if patterns.replace_all(compiled, options.username_replacement, sample) is None:
+            return {"outcome": "timeout", "message": "Timed out: the pattern takes too long on this userName; "
+                                                     "a SCIM request with it would be refused (400)."}
+        return {"outcome": "unusable", "message": exc.detail}
+    if host == sample:
+        why = "" if options.username_regex else " (no username pattern is set)"
+        return {"outcome": "unchanged", "host_username": host, "message": f"No change: host username '{host}'{why}."}
+    return {"outcome": "rewritten", "host_username": host, "message": f"Host username: '{host}'."}
+
+
+def preview_group(app, changes, sample):
+    """What the typed group filter and mapping make of an IdP group name."""
+    if not sample:
+        return {"outcome": "empty", "message": "Type an IdP group name to see what it becomes on the host."}
+    options, invalid = _preview_options(app, changes, GROUP_KEYS, sample)
+    if invalid:
+        return invalid
+    for key in ("group_include", "group_exclude"):
+        if options.import_groups and getattr(options, key) and \
+                patterns.search(patterns.compile_pattern(getattr(options, key)), sample) is None:
+            return {"outcome": "timeout", "message": f"Timed out: {key} takes too long on this name; "
+                                                     "such a group is filtered out."}
+    names, why = host_groups.targets_of(options, sample)
+    mapped = sample.lower() in {idp.lower() for idp in options.group_mapping}
+    if names:
+        how = "mapped" if mapped else "not in the mapping: a host group of the same name"
+        return {"outcome": "imported", "host_groups": names,
+                "message": f"Imported as host group(s) {', '.join(names)} ({how})."}
+    if not options.import_groups:
+        message = "Ignored: group import is off."
+    elif why and why.startswith("group filtered out: "):
+        return {"outcome": "filtered", "host_groups": [], "message": f"Filtered out: {why.split(': ', 1)[1]}."}
+    else:
+        message = "Ignored: mapped to no host group." if mapped else \
+            "Ignored: not mapped, and unmapped groups are ignored."
+    return {"outcome": "ignored", "host_groups": [], "message": message}
+
+
+PREVIEWS = {"username": preview_username, "group": preview_group}
