@@ -81,6 +81,7 @@ def rotate(name):
     token = new_token()
     with db.atomic():
         IdpApp.update(token_hash=token_hash(token)).where(IdpApp.id == app.id).execute()
+        audit.record(app, "app", "applied", f"rotated the bearer token of '{app.name}'; the old token stopped working")
     return app, token
 
 
@@ -88,6 +89,7 @@ def delete(name):
     """Delete an app (its directory and users stay)."""
     app = _named(name)
     with db.atomic():
+        audit.record(app, "app", "applied", f"deleted app '{app.name}'; its users and groups stay in their directory")
         app.delete_instance()
 
 

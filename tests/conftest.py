@@ -122,6 +122,7 @@ class AdminClient:
         response = self.post("/plugins/servlet/usersync/admin/login",
                              data={"username": "admin", "password": self.PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)
+        self.get("/plugins/servlet/usersync/admin/")  # signing in issues a new CSRF token
         return self
 
     def get(self, path, **kwargs):

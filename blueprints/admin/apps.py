@@ -1,13 +1,153 @@
-"""Configured IDPs: the list of IdP apps."""
+"""Configured IDPs: the IdP apps with their state and counts, and what an admin does to one."""
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from peewee import fn
 
-from models import IdpApp
+from blueprints.wizard import connect
+from models import Directory, Group, IdpApp, User, utcnow
+from store import apps as app_store
+from store import directories as directory_store
 
 from . import bp
 
 
 @bp.get("/")
 def apps():
-    """Every configured IdP app."""
-    return render_template("admin/apps.html", apps=list(IdpApp.select().order_by(IdpApp.name)))
+    """Every configured IdP app, with its directory, state, last request and counts."""
+    users = dict(User.select(User.provisioned_by, fn.COUNT(User.id)).where(User.provisioned_by.is_null(False))
+                 .group_by(User.provisioned_by).tuples())
+    groups = dict(Group.select(Group.directory, fn.COUNT(Group.id)).group_by(Group.directory).tuples())
+    now = utcnow()
+    rows = [{"app": app, "provider": app_store.PROVIDERS.get(app.provider, app.provider),
+             "method": _METHODS.get(app.method, app.method), "directory": app.directory.name,
+             "last_used": ago(app.last_used, now), "last_used_iso": _iso(app.last_used),
+             "users": users.get(app.id, 0), "groups": groups.get(app.directory_id, 0),
+             "options_url": connect.link_to("admin.options", app_id=app.id)}
+            for app in IdpApp.select(IdpApp, Directory).join(Directory).order_by(IdpApp.name)]
+    return render_template("admin/apps.html", rows=rows, base_url=connect.scim_base_url())
+
+
+@bp.route("/apps/<int:app_id>/edit", methods=["GET", "POST"])
+def app_edit(app_id):
+    """Enable or disable an app and choose its directory (provider and method stay as created).
+
+    Raises 404 for an unknown app.
+    """
+    app = _app_or_404(app_id)
+    if request.method == "GET":
+        return _edit_page(app, app.enabled, app.directory.name)
+    enabled, directory = request.form.get("enabled") == "on", request.form.get("directory", "").strip()
+    if directory_store.find(directory) is None:
+        return _edit_page(app, enabled, directory,
+                          f"There is no directory named '{directory}'. Choose one from the list.")
+    try:
+        app, changed, _ = app_store.configure(app.name, directory=directory, enabled=enabled)
+    except app_store.AppError as exc:
+        return _edit_page(app, enabled, directory, str(exc))
+    flash(_describe_changes(app, changed), "success" if changed else "info")
+    return redirect(url_for("admin.apps"))
+
+
+@bp.post("/apps/<int:app_id>/enabled")
+def app_set_enabled(app_id):
+    """Enable or disable an app from the list; a disabled app's token is refused (401).
+
+    Raises 404 for an unknown app, 400 unless the form says enabled=true or enabled=false.
+    """
+    app = _app_or_404(app_id)
+    if request.form.get("enabled") not in ("true", "false"):
+        abort(400, description="Say whether to enable the app: enabled=true or enabled=false.")
+    app, changed, _ = app_store.configure(app.name, enabled=request.form["enabled"] == "true")
+    flash(_describe_changes(app, changed), "success" if changed else "info")
+    return redirect(url_for("admin.apps"))
+
+
+@bp.route("/apps/<int:app_id>/rotate", methods=["GET", "POST"])
+def app_rotate(app_id):
+    """Confirm, then replace the app's token and show the new one once.
+
+    Raises 404 for an unknown app.
+    """
+    app = _app_or_404(app_id)
+    if request.method == "GET":
+        return render_template("admin/apps_rotate.html", app=app,
+                               provider=app_store.PROVIDERS.get(app.provider, app.provider))
+    app, token = app_store.rotate(app.name)
+    return connect.render_result(app, token, f"New token for {app.name}")
+
+
+@bp.route("/apps/<int:app_id>/delete", methods=["GET", "POST"])
+def app_delete(app_id):
+    """Confirm, then delete the app; its users and groups stay in their directory.
+
+    Raises 404 for an unknown app.
+    """
+    app = _app_or_404(app_id)
+    if request.method == "GET":
+        users = User.select().where(User.provisioned_by == app.id).count()
+        return render_template("admin/apps_delete.html", app=app, users=users,
+                               provider=app_store.PROVIDERS.get(app.provider, app.provider))
+    app_store.delete(app.name)
+    flash(f"Deleted the app '{app.name}'. Its token no longer works; the users and groups it provisioned stay in "
+          f"'{app.directory.name}'.", "success")
+    return redirect(url_for("admin.apps"))
+
+
+@bp.get("/apps/<int:app_id>/setup")
+def app_setup(app_id):
+    """The app's SCIM base URL and its IdP's setup steps again (the token stays hidden).
+
+    Raises 404 for an unknown app.
+    """
+    app = _app_or_404(app_id)
+    return connect.render_result(app, None, f"Set up {app.name}")
+
+
+_METHODS = {"scim": "SCIM", "rest": "REST API"}
+
+
+def ago(moment, now):
+    """'never', or how long ago moment was, in words."""
+    if moment is None:
+        return "never"
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "less than a minute ago"
+    for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            break
+    count = seconds // size
+    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
+def _iso(moment):
+    return moment.replace(microsecond=0).isoformat() + "Z" if moment else None
+
+
+def _app_or_404(app_id):
+    app = IdpApp.get_or_none(IdpApp.id == app_id)
+    if app is None:
+        abort(404, description="There is no such app; it may have been deleted.")
+    return app
+
+
+def _edit_page(app, enabled, directory, error=None):
+    return render_template("admin/apps_edit.html", app=app, enabled=enabled, directory=directory, error=error,
+                           directories=directory_store.list_directories(),
+                           provider=app_store.PROVIDERS.get(app.provider, app.provider),
+                           method=_METHODS.get(app.method, app.method),
+                           last_used=ago(app.last_used, utcnow())), 400 if error else 200
+
+
+def _describe_changes(app, changed):
+    """A flag message for configure()'s {key: [old, new]}."""
+    if not changed:
+        return f"Nothing changed for '{app.name}'."
+    parts = []
+    if "enabled" in changed:
+        parts.append("enabled: its token works again" if app.enabled
+                     else "disabled: its token is refused (401) until you enable it again")
+    if "directory" in changed:
+        old, new = changed["directory"]
+        parts.append(f"now provisions into '{new}' (users already in '{old}' stay there)")
+    return f"'{app.name}' " + "; ".join(parts) + "."

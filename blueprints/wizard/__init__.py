@@ -21,3 +21,6 @@ def guard():
 def headers(response):
     """Security headers on every wizard response."""
     return security.add_headers(response)
+
+
+from . import steps  # noqa: F401  (routes register on bp)

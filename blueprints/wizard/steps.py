@@ -1,0 +1,112 @@
+"""The wizard's steps: provider → sync method → app name → Save.
+
+Steps 1-3 are GET forms: the choices so far travel in the query string (and hidden fields), so Back,
+reload and bookmarks work and nothing is kept on the server. Only Save posts, and only Save writes.
+"""
+
+from flask import render_template, request
+
+from models import IdpApp
+from store import apps as app_store
+from store import directories as directory_store
+
+from . import bp, connect
+
+METHODS = {"scim": "SCIM", "rest": "REST API"}
+STEPS = ("Identity provider", "Sync method", "App name", "Connect")
+NAME_MAX = IdpApp.name.max_length
+
+
+@bp.get("/")
+def provider():
+    """Step 1: which identity provider (Oracle IDCS first)."""
+    return _provider_step(request.args.get("provider", ""))
+
+
+@bp.get("/method")
+def method():
+    """Step 2: SCIM push or REST API pull."""
+    chosen = request.args.get("provider", "")
+    if chosen not in app_store.PROVIDERS:
+        return _provider_step(chosen, "Choose the identity provider you are connecting.")
+    return _method_step(chosen, request.args.get("method") or _default_method(chosen))
+
+
+@bp.get("/details")
+def details():
+    """Step 3: the app's name and the directory it provisions into."""
+    chosen, how = request.args.get("provider", ""), request.args.get("method", "")
+    problem = _check_choices(chosen, how)
+    if problem is not None:
+        return problem
+    return _details_step(chosen, how, request.args.get("name", ""), request.args.get("directory", ""))
+
+
+@bp.post("/save")
+def save():
+    """Create the app and show its SCIM base URL and bearer token, once."""
+    form = request.form
+    chosen, how = form.get("provider", ""), form.get("method", "")
+    problem = _check_choices(chosen, how)
+    if problem is not None:
+        return problem
+    name, directory = form.get("name", "").strip(), form.get("directory", "").strip()
+    errors = _check_details(name, directory)
+    if errors:
+        return _details_step(chosen, how, name, directory, errors)
+    try:
+        app, token = app_store.create(name, chosen, how, directory or None)
+    except app_store.AppError as exc:
+        # A race with another admin (or the CLI) taking the name between the check and the insert.
+        field = "name" if IdpApp.by_name(name) is not None else "directory"
+        return _details_step(chosen, how, name, directory, {field: str(exc)})
+    return connect.render_result(app, token, f"{app.name} is ready", STEPS)
+
+
+def _check_choices(chosen, how):
+    """The earlier step to show again when the provider or method is missing or unknown, else None."""
+    if chosen not in app_store.PROVIDERS:
+        return _provider_step(chosen, "Choose the identity provider you are connecting.")
+    if how not in METHODS:
+        return _method_step(chosen, how, "Choose how users and groups reach usersync: SCIM or REST API.")
+    return None
+
+
+def _check_details(name, directory):
+    """{field: message} for the name and directory; empty when both are fine."""
+    errors = {}
+    if not name:
+        errors["name"] = "Enter a name for the app."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"The name can have at most {NAME_MAX} characters; this one has {len(name)}."
+    elif IdpApp.by_name(name) is not None:
+        errors["name"] = f"An app named '{name}' already exists. Choose another name."
+    if directory and directory_store.find(directory) is None:
+        errors["directory"] = f"There is no directory named '{directory}'. Choose one from the list."
+    return errors
+
+
+def _default_method(chosen):
+    # Google Workspace cannot push SCIM to a custom app; its users can only be pulled.
+    return "rest" if chosen == "google" else "scim"
+
+
+def _provider_step(chosen, error=None):
+    return render_template("wizard/provider.html", step=0, steps=STEPS, providers=app_store.PROVIDERS,
+                           provider=chosen, errors={"provider": error} if error else {}), 400 if error else 200
+
+
+def _method_step(chosen, how, error=None):
+    return render_template("wizard/method.html", step=1, steps=STEPS, provider=chosen,
+                           provider_label=app_store.PROVIDERS[chosen], method=how, methods=METHODS,
+                           errors={"method": error} if error else {}), 400 if error else 200
+
+
+def _details_step(chosen, how, name, directory, errors=None):
+    directories = directory_store.list_directories()
+    if not directory and directories:
+        directory = directories[0]["name"]
+    return render_template("wizard/details.html", step=2, steps=STEPS, provider=chosen,
+                           provider_label=app_store.PROVIDERS[chosen], method=how, method_label=METHODS[how],
+                           name=name, directory=directory, directories=directories, name_max=NAME_MAX,
+                           errors=errors or {}), 400 if errors else 200
