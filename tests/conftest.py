@@ -4,6 +4,7 @@ import os
 import uuid
 
 import pytest
+from jinja2 import BytecodeCache
 
 from app import create_app
 
@@ -41,11 +42,30 @@ def store_db(tmp_path):
     database.close()
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja bytecode kept in memory across tests: every test builds a new app, and compiling its
+    templates again each time would cost more than the test itself."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = _CompiledTemplates()
+
+
 @pytest.fixture
 def app(tmp_path):
     url, _ = fresh_database(tmp_path)
     application = create_app({"TESTING": True, "DATABASE_URL": url})
     application.instance_path = str(tmp_path)
+    application.jinja_env.bytecode_cache = TEMPLATES
     yield application
 
 

@@ -1,1 +1,89 @@
-"""activity pages (filled in by the admin pages work)."""
+"""Activity: the audit trail, filtered and exported, and each app's traffic log."""
+
+from datetime import datetime, timezone
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.routing import BuildError
+
+from models import IdpApp
+from store import apps as app_store
+from store import audit, host_views
+from store import traffic as traffic_log
+
+from . import bp
+from .users import arg, query_args
+
+
+@bp.get("/activity")
+def activity():
+    """Audit events, newest first, 50 a page: filter by app, time, user, outcome and operation."""
+    filters, problems = host_views.activity_filters(request.args)
+    number = arg(problems, "page", host_views.page_number) or 1
+    page = host_views.activity(filters, number)
+    apps = host_views.app_choices()
+    return render_template("admin/activity.html", page=page, problems=problems, apps=apps,
+                           app_options=_pairs([name for _id, name in apps], filters.get("app")),
+                           operations=_pairs(host_views.OPERATIONS, filters.get("operation")),
+                           outcomes=_pairs(audit.OUTCOMES), compact=host_views.compact_changes,
+                           export_url=url_for("admin.activity_csv", **query_args("page")))
+
+
+@bp.get("/activity.csv")
+def activity_csv():
+    """The events the activity filters match, every one, as a CSV download; bad filters go back to the page."""
+    filters, problems = host_views.activity_filters(request.args)
+    if problems:
+        return redirect(url_for("admin.activity", **query_args()))
+    body = audit.to_csv(audit.query(**filters, limit=None))
+    filename = f"usersync-audit-{datetime.now(timezone.utc):%Y%m%d}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/apps/<int:app_id>/traffic")
+def traffic(app_id):
+    """An app's recent SCIM exchanges, bodies (redacted when stored) folded away.
+
+    404 when there is no app with this id.
+    """
+    app = _app(app_id)
+    problems = {}
+    number = arg(problems, "page", host_views.page_number) or 1
+    page = host_views.traffic(app, number)
+    return render_template("admin/traffic.html", app=app, page=page, problems=problems,
+                           logging=app_store.options_of(app).traffic_log, options_url=_options_url(app),
+                           body=host_views.pretty_body)
+
+
+@bp.post("/apps/<int:app_id>/traffic/clear")
+def traffic_clear(app_id):
+    """Empty an app's traffic log (the CSRF check is the blueprint's).
+
+    404 when there is no app with this id.
+    """
+    app = _app(app_id)
+    cleared = traffic_log.clear(app)
+    flash(f"Cleared {cleared} exchange{'' if cleared == 1 else 's'} from the traffic log of '{app.name}'.", "success")
+    return redirect(url_for("admin.traffic", app_id=app.id))
+
+
+def _app(app_id):
+    app = IdpApp.get_or_none(IdpApp.id == app_id)
+    if app is None:
+        abort(404, description=f"There is no IdP app with the id {app_id}.")
+    return app
+
+
+def _options_url(app):
+    """The app's options page, when that page exists in this build."""
+    if "admin.options" not in current_app.view_functions:
+        return None
+    try:
+        return url_for("admin.options", app_id=app.id)
+    except BuildError:  # the options page is addressed some other way: no link rather than a 500
+        return None
+
+
+def _pairs(known, current=None):
+    """(value, label) choices: the known ones, plus the one asked for when not among them (a deleted app's name)."""
+    values = list(known) + ([current] if current and current not in known else [])
+    return [(value, value) for value in values]
