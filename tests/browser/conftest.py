@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import Server
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -51,7 +51,18 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name):
-    """Save a full-page PNG for the README."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory):
+    """Where screenshots go: USERSYNC_SCREENSHOTS=docs/screenshots refreshes the README's; else a temp folder."""
+    chosen = os.environ.get("USERSYNC_SCREENSHOTS")
+    folder = (REPO / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def screenshot(screenshots):
+    """screenshot(page, name): a full-page PNG of what the browser shows."""
+    def take(page, name):
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    return take
