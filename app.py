@@ -3,7 +3,7 @@
 import os
 import sys
 
-from flask import Flask
+from flask import Flask, request
 
 from config import Config, TestingConfig
 
@@ -40,7 +40,8 @@ def _init_store(app):
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        if request.blueprint != "ops":  # /health never needs the store; /ready connects itself to report failure
+            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(_exc):
@@ -49,13 +50,15 @@ def _init_store(app):
 
 
 def _register_blueprints(app):
-    from blueprints import admin, scim, ui, wizard
+    from blueprints import admin, ops, requestlog, scim, ui, wizard
     from blueprints.scim import handlers, wsgi
 
+    requestlog.init_app(app)  # first: its after_request hook then runs after every other one
     app.register_blueprint(scim.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(ui.bp)
+    app.register_blueprint(ops.bp)
     handlers.register(app)
     app.wsgi_app = wsgi.ForgivingPaths(app.wsgi_app)
 

@@ -1,6 +1,8 @@
-"""`usersync serve`: waitress, stopping cleanly on SIGINT and SIGTERM."""
+"""`usersync serve`: waitress; SIGTERM or SIGINT stop it without dropping a request in flight."""
 
+import logging.config
 import signal
+import time
 
 import click
 from flask import current_app
@@ -8,13 +10,8 @@ from flask.cli import with_appcontext
 
 from scim.constants import BASE_PATH as PREFIX
 
-
-class _Stop(Exception):
-    """Raised by the signal handler to leave waitress's loop."""
-
-
-def _stop(_signum, _frame):
-    raise _Stop()
+DRAIN_SECONDS = 10  # how long requests in flight may take to be answered after SIGTERM
+_TICK = 0.2  # seconds between looks at the stop flag (a signal does not wake waitress's select loop)
 
 
 @click.command()
@@ -27,15 +24,78 @@ def serve(host, port, threads):
     from waitress import create_server
 
     app = current_app._get_current_object()
-    server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+    if not app.config["TESTING"]:
+        _configure_logging()
+    sockets = {}  # waitress's socket map: the listener, its wake-up trigger and one channel per connection
+    server = create_server(app, map=sockets, host=host, port=port, threads=threads,
+                           clear_untrusted_proxy_headers=True)
     url = f"http://{server.effective_host}:{server.effective_port}"
     click.echo(f"usersync serving on {url}  (SCIM base URL: {url}{PREFIX})", err=True)
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stops = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda received, _frame: stops.append(received))
     try:
-        server.run()
-    except (_Stop, KeyboardInterrupt):
-        pass
+        while not stops:
+            _poll(server, sockets)
+        busy = _drain(server, sockets, stops)
+        if busy:
+            click.echo(f"usersync: {busy} connection(s) still busy were cut off", err=True)
     finally:
-        server.close()
-        click.echo("usersync stopped", err=True)
+        _close(server, sockets)
+    click.echo("usersync stopped", err=True)
+
+
+def _poll(server, sockets):
+    """One turn of waitress's loop (accept, read, write), waiting at most _TICK seconds for something to do."""
+    from waitress import wasyncore
+
+    wasyncore.loop(timeout=_TICK, map=sockets, use_poll=server.adj.asyncore_use_poll, count=1)
+
+
+def _drain(server, sockets, stops):
+    """Stop accepting, then keep serving until every request in flight is answered; how many were not.
+
+    Idle keep-alive connections are closed at once, busy ones as soon as their response is sent.
+    A second signal, or DRAIN_SECONDS, ends the wait.
+    """
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+
+    for listener in [d for d in sockets.values() if isinstance(d, BaseWSGIServer)]:
+        # Not listener.close(): that also closes the trigger the worker threads wake this loop with.
+        wasyncore.dispatcher.close(listener)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while True:
+        busy = 0
+        for channel in [d for d in sockets.values() if isinstance(d, HTTPChannel)]:
+            # requests: being served; request: partly received; outbufs: answered, not yet sent.
+            if channel.requests or channel.request is not None or channel.total_outbufs_len:
+                busy += 1
+            else:
+                channel.handle_close()
+        if not busy or len(stops) > 1 or time.monotonic() >= deadline:
+            return busy
+        _poll(server, sockets)
+
+
+def _close(server, sockets):
+    """Close every socket, then let the worker threads go (they are idle unless the drain was cut off)."""
+    from waitress import wasyncore
+
+    wasyncore.close_all(sockets, ignore_all=True)
+    server.task_dispatcher.shutdown(timeout=1)
+
+
+def _configure_logging():
+    """INFO and above on stderr; the request log's JSON lines (blueprints.requestlog) exactly as written."""
+    logging.config.dictConfig({
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+                       "bare": {"format": "%(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+                     "requests": {"class": "logging.StreamHandler", "formatter": "bare"}},
+        "loggers": {"usersync.requests": {"handlers": ["requests"], "propagate": False}},
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+    })

@@ -22,7 +22,7 @@ class AuditEvent(BaseModel):
 class TrafficEntry(BaseModel):
     at = peewee.DateTimeField(default=utcnow)
     app = peewee.ForeignKeyField(IdpApp, backref="traffic", on_delete="CASCADE")
-    request_id = peewee.CharField(max_length=36)
+    request_id = peewee.CharField(max_length=64)  # ours are uuid4; an IdP's X-Request-Id may be longer
     method = peewee.CharField(max_length=10)
     path = peewee.CharField(max_length=2048)
     status = peewee.IntegerField()
