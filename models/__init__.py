@@ -16,7 +16,7 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "busy_timeout": 10000,
-    "synchronous": "normal",
+    "synchronous": "full",  # an acknowledged write survives a power loss too (WAL fsync per commit)
 }
 
 __all__ = ["AdminAccount", "LoginFailure", "AuditEvent", "BaseModel", "Directory", "Group", "HostGroup", "HostMembership", "IdpApp", "Membership",

@@ -17,7 +17,7 @@ def create(app, doc):
         group_id, members = store.insert(app.directory_id, doc)
         _record(app, options, "create-group", group_id, doc["displayName"], f"created SCIM group with {len(members)} member(s)")
         host_groups.sync(app, options, _users(members))
-    return store.get(app.directory_id, group_id)
+        return store.get(app.directory_id, group_id)  # read inside the transaction: this write's version
 
 
 def replace(app, group_id, doc, expected_version=None):
@@ -54,7 +54,7 @@ def _update(app, group_id, expected_version, incoming_for):
             _record(app, options, "update-group", group_id, incoming["displayName"], summary,
                     {key: value for key, value in changes.items() if key != "members"})
             host_groups.sync(app, options, _users(affected))
-    return store.get(app.directory_id, group_id)
+        return store.get(app.directory_id, group_id)  # read inside the transaction: this write's version
 
 
 def _record(app, options, operation, group_id, name, what, changes=None):

@@ -28,7 +28,7 @@ def create(app, doc):
         audit.record(app, operation, "applied", what + (f"; {rewrite}" if rewrite else ""),
                      resource_type="User", resource_id=user_id, subject=doc["userName"])
         host_groups.sync(app, options, [user_id], new_users=[user_id])
-    return store.get(app.directory_id, user_id)
+        return store.get(app.directory_id, user_id)  # read inside the transaction: this write's version
 
 
 def replace(app, user_id, doc, expected_version=None):
@@ -92,7 +92,7 @@ def _update(app, user_id, expected_version, incoming_for):
             audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
                          subject=decided["userName"], changes=changes)
         host_groups.sync(app, options, [user_id])  # every user this app touches is reconciled
-    return store.get(app.directory_id, user_id)
+        return store.get(app.directory_id, user_id)  # read inside the transaction: this write's version
 
 
 def _update_summary(host, changes):
