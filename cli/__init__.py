@@ -6,6 +6,7 @@ from flask.cli import ScriptInfo
 from .admin import admin
 from .apps import apps
 from .audit import audit, traffic
+from .backup import backup, restore
 from .directories import directories
 from .serve import serve
 from .simulate import simulate
@@ -37,3 +38,5 @@ main.add_command(traffic)
 main.add_command(directories)
 main.add_command(simulate)
 main.add_command(admin)
+main.add_command(backup)
+main.add_command(restore)
