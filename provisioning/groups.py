@@ -70,8 +70,8 @@ def _record(app, options, operation, group_id, name, what, changes=None):
 
 
 def _comparable(doc):
-    """Members compared as a set of ids: order and display do not make a change."""
-    members = sorted((m.get("value"), m.get("display")) for m in doc.get("members", ()))
+    """Members compared by id (the last display sent for an id wins): order makes no change."""
+    members = sorted({m["value"]: m.get("display") for m in doc.get("members", ()) if m.get("value")}.items())
     return {**{k: v for k, v in doc.items() if k != "members"}, "members": members}
 
 

@@ -86,7 +86,12 @@ def _update(app, user_id, expected_version, incoming_for):
                          subject=current["userName"])
         changes = diff(writable(current), decided)
         if changes or decided.get("password"):
-            host, rewrite = host_username(options, decided["userName"])
+            # The username rule runs on a new userName only: an unrelated change (say active=false)
+            # must never rename the host account, nor fail because today's rule dislikes the old name.
+            if decided["userName"] == current["userName"]:
+                host, rewrite = row.host_username, None
+            else:
+                host, rewrite = host_username(options, decided["userName"])
             store.write(row, decided, host)
             what = _update_summary(host, changes) + (f"; {rewrite}" if rewrite and host != row.host_username else "")
             audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,

@@ -43,7 +43,7 @@ class _Params(Schema):
 _PARAMS = _Params()
 
 
-def parse(raw, default_count, max_count, search_body=False):
+def parse(raw, default_count, max_count, search_body=False, max_filter_length=4096):
     """A ListQuery from query parameters or a SearchRequest; count is clamped to max_count."""
     if not isinstance(raw, dict):
         raise errors.InvalidSyntax("A SearchRequest must be a JSON object.")
@@ -56,6 +56,8 @@ def parse(raw, default_count, max_count, search_body=False):
         raise errors.InvalidValue(f"Invalid '{name}': {' '.join(map(str, messages))}") from None
     if data.get("filter") is not None and not data["filter"].strip():
         raise errors.InvalidFilter("The filter is empty.")
+    if len(data.get("filter") or "") > max_filter_length:
+        raise errors.InvalidFilter(f"The filter is longer than {max_filter_length} characters.")
     count = data.get("count")
     count = default_count if count is None else max(0, min(count, max_count))
     start = data.get("startIndex")

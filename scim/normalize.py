@@ -178,7 +178,8 @@ def _text(label, attribute, value):
     """"" is unassigned; over-long or unstorable text (NUL, lone surrogates) is refused."""
     if value == "":
         return None
-    if len(value) > attribute.max_length:
+    # .lower() can lengthen text ('İ' becomes two characters) and the store keeps lowered copies.
+    if len(value) > attribute.max_length or len(value.lower()) > attribute.max_length:
         raise errors.InvalidValue(f"'{label}' is longer than {attribute.max_length} characters.")
     if "\x00" in value or not _encodable(value):
         raise errors.InvalidValue(f"'{label}' contains characters that cannot be stored.")

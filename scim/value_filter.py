@@ -175,6 +175,10 @@ def any_of(attribute, values):
     wanted = {}
     for item in normalize.value_of(attribute, values) or []:
         names = tuple(sorted(name for name in item if attribute.sub(name).mutability != "readOnly"))
+        if not names:
+            # {"display": "x"} names no entry: matching on nothing would match (and remove) every one.
+            raise errors.InvalidValue(f"Each value to remove from '{attribute.name}' must name an entry, "
+                                      'e.g. {"value": "…"}.')
         wanted.setdefault(names, set()).add(tuple(_folded(attribute, name, item[name]) for name in names))
     return lambda entry: any(
         tuple(_folded(attribute, name, entry.get(name)) for name in names) in keys

@@ -5,6 +5,8 @@ import peewee
 from models import Directory, IdpApp, User, db
 from models.host import HostGroup
 
+MAX_POSITION = 10_000
+
 
 class DirectoryError(ValueError):
     """A refused directory operation, with a message for the admin."""
@@ -32,8 +34,9 @@ def create(name, description="", position=None):
     name = (name or "").strip()
     if not name or len(name) > 255:
         raise DirectoryError("The directory name must be 1 to 255 characters.")
-    if position is not None and (isinstance(position, bool) or not isinstance(position, int) or position < 0):
-        raise DirectoryError("The directory position must be a whole number, 0 or more.")
+    if position is not None and (isinstance(position, bool) or not isinstance(position, int)
+                                 or not 0 <= position <= MAX_POSITION):
+        raise DirectoryError(f"The directory position must be a whole number from 0 to {MAX_POSITION}.")
     try:
         with db.atomic():
             # Atlassian directory names are unique regardless of case; the column's index is not.

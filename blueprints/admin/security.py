@@ -31,7 +31,7 @@ def check_csrf():
         return
     sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
     expected = session.get(CSRF_FIELD) or ""
-    if not expected or not hmac.compare_digest(sent, expected):
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="The form expired or did not come from this site. Reload the page and try again.")
 
 

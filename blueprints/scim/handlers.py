@@ -25,6 +25,7 @@ def register(app):
     app.register_error_handler(errors.ScimError, _scim_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(peewee.IntegrityError, _integrity_error)
+    app.register_error_handler(peewee.DataError, _data_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -64,6 +65,14 @@ def _integrity_error(exc):
     """A race lost between the uniqueness check and the insert (two creates of one userName)."""
     log.info("integrity error on %s %s: %s", request.method, request.path, exc)
     return _render(errors.Uniqueness())
+
+
+def _data_error(exc):
+    """A value the database refused (PostgreSQL checks lengths and ranges that validation missed): a 400, not a 500."""
+    log.warning("data error on %s %s: %s", request.method, request.path, exc)
+    if not _in_scim():
+        return "Bad Request: a value is out of range.", 400
+    return _render(errors.InvalidValue("A value is longer or larger than the store accepts."))
 
 
 def _unexpected(exc):

@@ -21,7 +21,8 @@ HEAVY = {"User": "groups", "Group": "members"}
 def list_query(raw, search_body=False):
     """A validated ListQuery with this deployment's paging limits."""
     config = current_app.config
-    return listing.parse(raw, config["SCIM_DEFAULT_COUNT"], config["SCIM_MAX_RESULTS"], search_body)
+    return listing.parse(raw, config["SCIM_DEFAULT_COUNT"], config["SCIM_MAX_RESULTS"], search_body,
+                         config["SCIM_FILTER_MAX_LENGTH"])
 
 
 def present(rtype, doc, include=None, exclude=None):

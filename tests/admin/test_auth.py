@@ -62,3 +62,10 @@ def test_session_cookie_flags(app):
                                                           "password": AdminClient.PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_non_ascii_csrf_token_is_a_400_not_a_500(app):
+    client = app.test_client()
+    client.get(ADMIN + "/login")
+    response = client.post(ADMIN + "/login", data={"csrf_token": "é", "username": "admin", "password": "x"})
+    assert response.status_code == 400

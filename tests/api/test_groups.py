@@ -86,3 +86,21 @@ def test_nested_group_membership(scim):
     assert outer["members"][0]["type"] == "Group"
     assert_scim_error(patch(scim, inner["id"], {"op": "add", "path": "members", "value": [{"value": inner["id"]}]}),
                       400, "invalidValue")
+
+
+def test_a_remove_value_naming_no_entry_is_refused_and_removes_nothing(scim):
+    """{"display": "x"} identifies no member: matching on nothing must not empty the group."""
+    alice = user(scim, "alice")
+    created = group(scim, "Guides", [alice])
+    response = patch(scim, created["id"], {"op": "remove", "path": "members", "value": [{"display": "x"}]})
+    assert_scim_error(response, 400, "invalidValue")
+    assert [m["value"] for m in scim.get(f"/Groups/{created['id']}").get_json()["members"]] == [alice]
+
+
+def test_put_with_duplicate_and_valueless_members_is_not_a_500(scim):
+    alice = user(scim, "alice")
+    created = group(scim, "Guides")
+    response = scim.put(f"/Groups/{created['id']}", json={"displayName": "Guides", "members": [
+        {"value": alice, "display": "A"}, {"value": alice, "display": "B"}, {"display": "nobody"}]})
+    assert response.status_code == 200
+    assert [m["value"] for m in response.get_json()["members"]] == [alice]

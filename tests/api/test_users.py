@@ -162,3 +162,14 @@ def test_put_without_active_keeps_the_status(scim):
     created = create(scim, active=False)
     body = scim.put(f"/Users/{created['id']}", json=new_user(displayName="Babs")).get_json()
     assert body["active"] is False and body["displayName"] == "Babs"
+
+
+def test_the_configured_filter_length_is_enforced(app, scim):
+    app.config["SCIM_FILTER_MAX_LENGTH"] = 20
+    assert_scim_error(scim.get('/Users?filter=userName eq "a-rather-long-name"'), 400, "invalidFilter")
+    assert scim.get('/Users?filter=userName eq "a"').status_code == 200
+
+
+def test_a_name_whose_lowercase_is_longer_than_the_limit_is_refused(scim):
+    """'İ'.lower() is two characters; the store keeps lowered copies of userName."""
+    assert_scim_error(scim.post("/Users", json=new_user("İ" * 200)), 400, "invalidValue")

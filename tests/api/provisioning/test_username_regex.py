@@ -104,3 +104,15 @@ def test_a_catastrophic_rule_never_hangs_a_request(app, regex, status):
         assert [outcome for _, outcome, _ in audit_events(idcs, subject=user_name)] == ["refused"]
     else:
         assert host_user(response.get_json()["id"]).host_username == user_name
+
+
+def test_a_rule_changed_later_never_renames_a_user_on_an_unrelated_update(app):
+    """Deactivating must work whatever today's rule makes of the old userName."""
+    idcs = make_app(app, "Oracle IDCS")
+    user = create_user(idcs, "bob@corp.example")
+    idcs.configure(username_regex="(.*)@.*", username_replacement="")  # would give an empty username
+    response = idcs.patch(f"/Users/{user['id']}", json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False}}]})
+    assert response.status_code == 200 and response.get_json()["active"] is False
+    assert host_user(user["id"]).host_username == "bob@corp.example"
