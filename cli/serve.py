@@ -28,7 +28,7 @@ def serve(host, port, threads):
         _configure_logging()
     sockets = {}  # waitress's socket map: the listener, its wake-up trigger and one channel per connection
     server = create_server(app, map=sockets, host=host, port=port, threads=threads,
-                           clear_untrusted_proxy_headers=True)
+                           clear_untrusted_proxy_headers=True, **_proxy(app.config["TRUSTED_PROXY"]))
     url = f"http://{server.effective_host}:{server.effective_port}"
     click.echo(f"usersync serving on {url}  (SCIM base URL: {url}{PREFIX})", err=True)
     stops = []
@@ -99,3 +99,12 @@ def _configure_logging():
         "loggers": {"usersync.requests": {"handlers": ["requests"], "propagate": False}},
         "root": {"level": "INFO", "handlers": ["stderr"]},
     })
+
+
+def _proxy(trusted):
+    """Behind a reverse proxy, believe its X-Forwarded-* headers: the client address (login
+    throttling), the scheme and the host (the SCIM base URL shown to admins)."""
+    if not trusted:
+        return {}
+    return {"trusted_proxy": trusted, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port"}}

@@ -25,6 +25,7 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 900
     SESSION_COOKIE_SECURE = False  # set true behind HTTPS
+    TRUSTED_PROXY = None  # the reverse proxy's address ("*" for any); its X-Forwarded-* headers are then believed
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600

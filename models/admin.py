@@ -10,6 +10,7 @@ class AdminAccount(BaseModel):
     password_hash = peewee.CharField(max_length=255)
     created = peewee.DateTimeField(default=utcnow)
     password_changed = peewee.DateTimeField(default=utcnow)
+    session_epoch = peewee.IntegerField(default=0)  # sessions carry it; bumping it ends them all
 
 
 class LoginFailure(BaseModel):

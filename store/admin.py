@@ -31,10 +31,23 @@ def set_password(password, username=USERNAME):
     """Set (or create) the admin's password."""
     hashed = _hash(password)
     with db.atomic():
-        updated = AdminAccount.update(password_hash=hashed, password_changed=utcnow()).where(
+        updated = AdminAccount.update(password_hash=hashed, password_changed=utcnow(),
+                                      session_epoch=AdminAccount.session_epoch + 1).where(
             AdminAccount.username == username).execute()
         if not updated:
             AdminAccount.create(username=username, password_hash=hashed)
+
+
+def session_epoch(username):
+    """The epoch a live session of username must carry, or None for no such admin."""
+    return AdminAccount.select(AdminAccount.session_epoch).where(AdminAccount.username == username).scalar()
+
+
+def end_sessions(username):
+    """Sign username out everywhere: every session issued so far stops working."""
+    with db.atomic():
+        AdminAccount.update(session_epoch=AdminAccount.session_epoch + 1).where(
+            AdminAccount.username == username).execute()
 
 
 def verify(username, password):

@@ -3,7 +3,9 @@
 import hmac
 import secrets
 
-from flask import abort, request, session
+from flask import abort, g, request, session
+
+from store import admin
 
 CSRF_FIELD = "csrf_token"
 
@@ -43,18 +45,24 @@ def add_headers(response):
 
 
 def signed_in():
-    """Whether this session belongs to the signed-in admin."""
-    return bool(session.get("admin"))
+    """Whether this session is a live one of the admin (not ended by a sign-out or a new password)."""
+    if "signed_in" not in g:
+        username = session.get("admin")
+        g.signed_in = bool(username) and admin.session_epoch(username) == session.get("epoch")
+    return g.signed_in
 
 
 def sign_in(username):
     """Start a fresh session for the admin (a new CSRF token too)."""
     session.clear()
     session["admin"] = username
+    session["epoch"] = admin.session_epoch(username)
     session.permanent = True
     csrf_token()
 
 
 def sign_out():
-    """Forget the session."""
+    """End this admin's sessions everywhere: a copied session cookie stops working too."""
+    if session.get("admin"):
+        admin.end_sessions(session["admin"])
     session.clear()

@@ -69,3 +69,22 @@ def test_a_non_ascii_csrf_token_is_a_400_not_a_500(app):
     client.get(ADMIN + "/login")
     response = client.post(ADMIN + "/login", data={"csrf_token": "é", "username": "admin", "password": "x"})
     assert response.status_code == 400
+
+
+def test_sign_out_ends_a_copied_session_too(app):
+    admin = AdminClient(app.test_client()).sign_in()
+    copy = app.test_client()
+    copy.set_cookie("session", admin.client.get_cookie("session").value)
+    assert copy.get(ADMIN + "/").status_code == 200
+    admin.post(ADMIN + "/logout")
+    assert copy.get(ADMIN + "/").status_code == 302
+
+
+def test_a_new_password_ends_every_session(app):
+    from models import db
+    from store import admin as admin_store
+
+    admin = AdminClient(app.test_client()).sign_in()
+    with db.connection_context():
+        admin_store.set_password("another-long-password")
+    assert admin.get(ADMIN + "/").status_code == 302
