@@ -44,7 +44,7 @@ def record(app, operation, outcome, reason, *, resource_type=None, resource_id=N
             resource_id=_clip(resource_id, AuditEvent.resource_id),
             subject=_clip(subject, AuditEvent.subject),
             outcome=outcome,
-            reason=str(reason or ""),
+            reason=storable(reason or ""),
             changes=None if changes is None else json.dumps(redaction.redact(changes), ensure_ascii=False,
                                                             sort_keys=True, default=str),
         )
@@ -56,7 +56,7 @@ def record_each(app, operation, outcome, reason, subjects, *, resource_type=None
     "{subject}" in reason is replaced by each event's subject."""
     rows = [{"app": app.id if app is not None else None, "app_name": app.name if app is not None else None,
              "operation": operation, "resource_type": resource_type, "outcome": outcome,
-             "reason": str(reason).replace("{subject}", str(subject)),
+             "reason": storable(str(reason).replace("{subject}", str(subject))),
              "resource_id": _clip(resource_id, AuditEvent.resource_id), "subject": _clip(subject, AuditEvent.subject),
              "at": utcnow()}
             for resource_id, subject in subjects]
@@ -67,7 +67,12 @@ def record_each(app, operation, outcome, reason, subjects, *, resource_type=None
 
 def _clip(value, field):
     """An IdP's value cut to the column (PostgreSQL refuses longer; the event matters more)."""
-    return None if value is None else str(value)[:field.max_length]
+    return None if value is None else storable(value)[:field.max_length]
+
+
+def storable(value):
+    """Text any store accepts: NUL and lone surrogates (from an IdP's id or path) replaced."""
+    return str(value).replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _filtered(app=None, since=None, until=None, subject=None, outcome=None, operation=None):

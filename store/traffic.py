@@ -4,6 +4,7 @@ from models import db
 from models.audit import TrafficEntry
 
 from . import redaction
+from .audit import storable
 
 
 def record(app, request_id, method, path_with_query, status, latency_ms, request_body, response_body,
@@ -23,12 +24,17 @@ def record(app, request_id, method, path_with_query, status, latency_ms, request
     with db.atomic():
         entry = TrafficEntry.create(
             app=app.id, request_id=request_id, method=method[:TrafficEntry.method.max_length],
-            path=redaction.scrub(path, found)[:TrafficEntry.path.max_length], status=status,
+            path=storable(redaction.scrub(path, found))[:TrafficEntry.path.max_length], status=status,
             latency_ms=round(latency_ms, 1),
-            request_body=_truncated(redaction.scrub(request_text, found), max_body),
-            response_body=_truncated(redaction.scrub(response_text, found), max_body))
+            request_body=_stored(_truncated(redaction.scrub(request_text, found), max_body)),
+            response_body=_stored(_truncated(redaction.scrub(response_text, found), max_body)))
         _trim(app, max_entries)
     return entry
+
+
+def _stored(text):
+    """What an IdP sent, as text any store accepts (a path or JSON escape may hold a lone surrogate)."""
+    return None if text is None else storable(text)
 
 
 def _redacted_body(body, found):

@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 def bulk_request():
     """Run a BulkRequest: 200 with one result per operation performed (§3.7.3)."""
     config = current_app.config
-    return scim_response(bulk.process(json_body(), dispatch, config["SCIM_BULK_MAX_OPERATIONS"], base_url=base_url()))
+    body = json_body()
+    with failures.deferred():
+        result = bulk.process(body, dispatch, config["SCIM_BULK_MAX_OPERATIONS"], base_url=base_url())
+    return scim_response(result)
 
 
 def dispatch(method, path, data, version):

@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from scim import constants, errors
 
 PREFIX = constants.BASE_PATH
-_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')  # a version, never a 5,000-digit number
 
 
 def base_url():
@@ -27,7 +27,7 @@ def json_body():
         body = json.loads(text, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.InvalidSyntax("The request body is not valid JSON (UTF-8).") from None
-    _check_depth(body, current_app.config["JSON_MAX_DEPTH"])
+    _check_body(body, current_app.config["JSON_MAX_DEPTH"])
     return body
 
 
@@ -35,15 +35,32 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def _check_depth(value, limit):
-    """Refuse bodies nested deeper than the limit (no SCIM resource needs more than 4)."""
+def _check_body(value, limit):
+    """Refuse bodies nested deeper than the limit (no SCIM resource needs more than 4), and text no
+    store can hold (NUL, lone surrogates from "\\ud800" escapes) in any key or value."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, str):
+            _check_text(node)
+            continue
         if depth > limit:
             raise errors.InvalidSyntax(f"The request body nests deeper than {limit} levels.")
+        if isinstance(node, dict):
+            for key in node:
+                _check_text(key)
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, str)))
+
+
+def _check_text(text):
+    if "\x00" in text:
+        raise errors.InvalidValue("The request body contains a NUL character, which cannot be stored.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.InvalidValue("The request body contains a lone surrogate (\\ud800-\\udfff), "
+                                  "which is not text.") from None
 
 
 def scim_response(body=None, status=200, headers=None):
