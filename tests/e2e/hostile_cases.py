@@ -601,9 +601,10 @@ def patch_cases(c):
                 c.add(f"patch-User-{op}-path-{path_label}-value-{label}", method="PATCH", path=user,
                       body=js({"schemas": [constants.PATCH_OP], "Operations": [_operation(op, path, each)]}))
     for op in ("add", "replace"):
-        for path in ("title", "emails", 'emails[type eq "work"].value', f"{constants.ENTERPRISE_USER}:manager"):
+        for path_label, path in (("title", "title"), ("emails", "emails"), ("work-email", 'emails[type eq "work"].value'),
+                                 ("manager", f"{constants.ENTERPRISE_USER}:manager")):
             for value_label, value in PATCH_VALUES:
-                c.add(f"patch-User-{op}-valid-path-{path}-value-{value_label}", method="PATCH", path=user,
+                c.add(f"patch-User-{op}-valid-path-{path_label}-value-{value_label}", method="PATCH", path=user,
                       body=js({"Operations": [_operation(op, path, value)]}))
     for label, op in (("unknown", "upsert"), ("empty", ""), ("int", 1), ("null", None), ("list", ["add"]),
                       ("nul", "add\x00"), ("surrogate", "\ud800"), ("copy", "copy"), ("move", "move"), ("test", "test")):
