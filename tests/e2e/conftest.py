@@ -187,3 +187,23 @@ def assert_scim_error(response, status, scim_type=None):
         assert body.get("scimType") == scim_type, response
     assert "Traceback" not in body.get("detail", ""), response
     return body
+
+
+class CliRunnerOn:
+    """`usersync` in-process (click's CliRunner) against one database, as an admin's shell would run it."""
+
+    ADMIN_PASSWORD = "e2e-admin-password"
+
+    def __init__(self, database_url, admin_password=None):
+        from click.testing import CliRunner
+
+        self.database_url = database_url
+        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
+                    "USERSYNC_ADMIN_PASSWORD": admin_password or self.ADMIN_PASSWORD}
+        self.runner = CliRunner()
+
+    def invoke(self, *args, input=None):
+        """The click Result of `usersync ARGS`."""
+        from cli import main
+
+        return self.runner.invoke(main, [str(arg) for arg in args], input=input, env=self.env, prog_name="usersync")

@@ -4,30 +4,22 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
 
 from app import create_app
-from cli import main
 from store.apps import token_hash
 
-from .conftest import PREFIX
+from .conftest import PREFIX, CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-class Cli:
+class Cli(CliRunnerOn):
     """`usersync` in-process, with USERSYNC_DATABASE_URL pointing at one temp database."""
 
-    def __init__(self, database_url):
-        self.database_url = database_url
-        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
-                    "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password"}
-        self.runner = CliRunner()
-
     def __call__(self, *args):
-        return self.runner.invoke(main, list(args), env=self.env, prog_name="usersync")
+        return self.invoke(*args)
 
     def create(self, name, provider="oracle"):
         result = self("apps", "create", "--name", name, "--provider", provider, "--json")

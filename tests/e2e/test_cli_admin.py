@@ -3,11 +3,10 @@
 import importlib
 
 import pytest
-from click.testing import CliRunner
 
 from app import create_app
-from cli import main
 from tests.conftest import AdminClient
+from tests.e2e.conftest import CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
@@ -18,17 +17,14 @@ FIRST = "e2e-admin-password"
 NEW = "a new password, long enough"
 
 
-class Cli:
+class Cli(CliRunnerOn):
     """`usersync` in-process against one temp database."""
 
     def __init__(self, database_url):
-        self.database_url = database_url
-        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
-                    "USERSYNC_ADMIN_PASSWORD": FIRST}
-        self.runner = CliRunner()
+        super().__init__(database_url, FIRST)
 
     def __call__(self, *args, input=None):
-        return self.runner.invoke(main, list(args), input=input, env=self.env, prog_name="usersync")
+        return self.invoke(*args, input=input)
 
     def signs_in(self, password):
         """Whether the admin pages of a fresh app on this database accept the password."""

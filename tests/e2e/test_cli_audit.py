@@ -6,27 +6,20 @@ import json
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from models import db, init_db, migrate, utcnow
 from models.audit import AuditEvent
 from store import apps, audit, traffic
+from tests.e2e.conftest import CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
 
-class Cli:
+class Cli(CliRunnerOn):
     """`usersync` in-process on one temp database, which the test can also fill directly."""
 
-    def __init__(self, database_url):
-        self.database_url = database_url
-        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
-                    "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password"}
-        self.runner = CliRunner()
-
     def __call__(self, *args, exit_code=0):
-        result = self.runner.invoke(main, list(args), env=self.env, prog_name="usersync")
+        result = self.invoke(*args)
         assert result.exit_code == exit_code, result.output
         return result
 

@@ -15,6 +15,7 @@ from models import db
 from store import apps, directories
 from store import backup as store_backup
 from tests.conftest import AdminClient, ScimClient, fresh_database
+from tests.e2e.conftest import CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
@@ -27,17 +28,11 @@ PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 COUNT_LINE = re.compile(r"^  (\w+) +(\d+)$", re.MULTILINE)
 
 
-class Cli:
+class Cli(CliRunnerOn):
     """`usersync` in-process against one database."""
 
-    def __init__(self, database_url):
-        self.database_url = database_url
-        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
-                    "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password"}
-        self.runner = CliRunner()
-
     def __call__(self, *args):
-        return self.runner.invoke(main, [str(a) for a in args], env=self.env, prog_name="usersync")
+        return self.invoke(*args)
 
     def ok(self, *args):
         result = self(*args)

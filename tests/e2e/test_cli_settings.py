@@ -6,14 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from app import create_app
-from cli import main
 from cli.apps import as_text
 from provisioning.options import HELP, Options
 
-from .conftest import PREFIX
+from .conftest import PREFIX, CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +19,11 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 INTERNAL = "Confluence Internal Directory"
 
 
-class Cli:
+class Cli(CliRunnerOn):
     """`usersync` in-process against one temp database."""
 
-    def __init__(self, database_url):
-        self.database_url = database_url
-        self.env = {"USERSYNC_DATABASE_URL": database_url, "USERSYNC_SECRET_KEY": "e2e-only",
-                    "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password"}
-        self.runner = CliRunner()
-
     def __call__(self, *args):
-        return self.runner.invoke(main, list(args), env=self.env, prog_name="usersync")
+        return self.invoke(*args)
 
     def ok(self, *args):
         result = self(*args)
