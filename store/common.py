@@ -16,6 +16,8 @@ def scope(model, directory_id):
 
 def scoped_row(model, directory_id, resource_id, for_update=False):
     """The visible row of model with this id, or 404 (locked on PostgreSQL when updating)."""
+    if "\x00" in resource_id:  # no id holds a NUL, and PostgreSQL's driver refuses one in a query
+        raise errors.NotFound(f"{model.__name__} not found.")
     query = model.select().where((model.id == resource_id) & scope(model, directory_id))
     if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
         query = query.for_update()

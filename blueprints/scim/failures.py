@@ -65,7 +65,8 @@ def _record(error, method, path, body):
     operation, model, resource_type, resource_id = target
     audit.record(app, operation, "refused" if error.status < 500 else "failed", error.detail,
                  resource_type=resource_type, resource_id=resource_id,
-                 subject=_subject(app, model, resource_id, _request_json() if body is None else body))
+                 subject=_subject(app, model if error.status != 404 else None, resource_id,
+                                  _request_json() if body is None else body))  # a 404 has no stored name
 
 
 def _target(method, path):

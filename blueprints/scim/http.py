@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from scim import constants, errors
 
 PREFIX = constants.BASE_PATH
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')  # a version, never a 5,000-digit number
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')  # a version, never a 5,000-digit number
 
 
 def base_url():
