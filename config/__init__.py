@@ -16,6 +16,7 @@ class Config:
     SCIM_BULK_MAX_OPERATIONS = 1000
     MAX_CONTENT_LENGTH = 1024 * 1024
     SCIM_FILTER_MAX_LENGTH = 4096
+    SCIM_FILTER_MAX_TERMS = 100  # comparisons in one filter: each costs a scan or a subquery
     JSON_MAX_DEPTH = 32
     AUDIT_RETENTION_DAYS = 90  # audit events older than this are purged at start-up (0: kept forever)
     TRAFFIC_LOG_MAX_ENTRIES = 500  # per app, newest kept

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from scim2_models.path import ScimFilter
+
 from . import constants, errors
 
 
@@ -43,7 +45,7 @@ class _Params(Schema):
 _PARAMS = _Params()
 
 
-def parse(raw, default_count, max_count, search_body=False, max_filter_length=4096):
+def parse(raw, default_count, max_count, search_body=False, max_filter_length=4096, max_filter_terms=100):
     """A ListQuery from query parameters or a SearchRequest; count is clamped to max_count."""
     if not isinstance(raw, dict):
         raise errors.InvalidSyntax("A SearchRequest must be a JSON object.")
@@ -58,6 +60,8 @@ def parse(raw, default_count, max_count, search_body=False, max_filter_length=40
         raise errors.InvalidFilter("The filter is empty.")
     if len(data.get("filter") or "") > max_filter_length:
         raise errors.InvalidFilter(f"The filter is longer than {max_filter_length} characters.")
+    if data.get("filter") and _terms(data["filter"]) > max_filter_terms:
+        raise errors.InvalidFilter(f"The filter has more than {max_filter_terms} comparisons.")
     count = data.get("count")
     count = default_count if count is None else max(0, min(count, max_count))
     start = data.get("startIndex")
@@ -70,6 +74,22 @@ def parse(raw, default_count, max_count, search_body=False, max_filter_length=40
         attributes=data.get("attributes"),
         excluded_attributes=data.get("excludedAttributes"),
     )
+
+
+def _terms(expression):
+    """How many comparisons a filter makes (each one a subquery or a scan); a syntax error counts 0
+    here and is reported, with its position, by the compiler."""
+    try:
+        stack, count = [ScimFilter(expression).ast], 0
+    except Exception:  # scim2-models raises its own and lark's errors for bad syntax
+        return 0
+    while stack:
+        node = stack.pop()
+        children = getattr(node, "terms", None) or [getattr(node, "expr", None) or getattr(node, "val_filter", None)]
+        children = [child for child in children if child is not None]
+        count += not children
+        stack.extend(children)
+    return count
 
 
 def _check_search_schemas(body):

@@ -22,7 +22,7 @@ def list_query(raw, search_body=False):
     """A validated ListQuery with this deployment's paging limits."""
     config = current_app.config
     return listing.parse(raw, config["SCIM_DEFAULT_COUNT"], config["SCIM_MAX_RESULTS"], search_body,
-                         config["SCIM_FILTER_MAX_LENGTH"])
+                         config["SCIM_FILTER_MAX_LENGTH"], config["SCIM_FILTER_MAX_TERMS"])
 
 
 def present(rtype, doc, include=None, exclude=None):

@@ -173,3 +173,11 @@ def test_the_configured_filter_length_is_enforced(app, scim):
 def test_a_name_whose_lowercase_is_longer_than_the_limit_is_refused(scim):
     """'İ'.lower() is two characters; the store keeps lowered copies of userName."""
     assert_scim_error(scim.post("/Users", json=new_user("İ" * 200)), 400, "invalidValue")
+
+
+def test_a_filter_with_too_many_comparisons_is_refused(app, scim):
+    app.config["SCIM_FILTER_MAX_TERMS"] = 3
+    few = " or ".join(f'userName eq "u{i}"' for i in range(3))
+    many = " or ".join(f'emails[type eq "work" and value eq "u{i}"]' for i in range(2))
+    assert scim.get(f"/Users?filter={few}").status_code == 200
+    assert_scim_error(scim.get(f"/Users?filter={many}"), 400, "invalidFilter")
