@@ -207,3 +207,16 @@ class CliRunnerOn:
         from cli import main
 
         return self.runner.invoke(main, [str(arg) for arg in args], input=input, env=self.env, prog_name="usersync")
+
+    def ok(self, *args):
+        """stdout of a command that must succeed."""
+        result = self.invoke(*args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    def refused(self, *args, exit_code=None):
+        """stderr of a command that must fail cleanly: a message, no stdout, no traceback."""
+        result = self.invoke(*args)
+        assert result.exit_code != 0 if exit_code is None else result.exit_code == exit_code, result.output
+        assert result.stdout == "" and "Traceback" not in result.output, result.output
+        return result.stderr

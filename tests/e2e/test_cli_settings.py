@@ -25,17 +25,6 @@ class Cli(CliRunnerOn):
     def __call__(self, *args):
         return self.invoke(*args)
 
-    def ok(self, *args):
-        result = self(*args)
-        assert result.exit_code == 0, result.output
-        return result.stdout
-
-    def refused(self, *args):
-        result = self(*args)
-        assert result.exit_code != 0, result.output
-        assert result.stdout == "" and "Traceback" not in result.output, result.output
-        return result.stderr
-
     def show(self, name="Oracle IDCS"):
         return json.loads(self.ok("apps", "show", name, "--json"))
 
