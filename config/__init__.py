@@ -18,6 +18,8 @@ class Config:
     SCIM_FILTER_MAX_LENGTH = 4096
     SCIM_FILTER_MAX_TERMS = 100  # comparisons in one filter: each costs a scan or a subquery
     JSON_MAX_DEPTH = 32
+    SCIM_RATE_LIMIT = 0.0  # requests a second per app token, on average (0: no limit); each instance counts its own
+    SCIM_RATE_BURST = 0  # requests a token may send at once before the rate applies (0: twice the rate)
     AUDIT_RETENTION_DAYS = 90  # audit events older than this are purged at start-up (0: kept forever)
     TRAFFIC_LOG_MAX_ENTRIES = 500  # per app, newest kept
     TRAFFIC_LOG_MAX_BODY = 16384  # characters of each body kept
@@ -57,4 +59,6 @@ def _parse(raw, default):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw

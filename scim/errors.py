@@ -116,6 +116,17 @@ class UnsupportedMediaType(ScimError):
     detail = "Send application/scim+json or application/json."
 
 
+class TooManyRequests(ScimError):
+    """RFC 6585 §4: the app's token sent more requests than SCIM_RATE_LIMIT allows; Retry-After says when to resume."""
+
+    status = 429
+    detail = "Too many requests for this token; retry after the number of seconds in Retry-After."
+
+    def __init__(self, retry_after):
+        super().__init__()
+        self.retry_after = retry_after
+
+
 class NotImplementedScim(ScimError):
     status = 501
     detail = "This operation is not supported."

@@ -1,9 +1,9 @@
 """The SCIM 2.0 servlet at /plugins/servlet/usersync/scim, behind bearer tokens."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_httpauth import HTTPTokenAuth
 
-from scim import errors
+from scim import errors, throttle
 from store import apps
 
 from .http import PREFIX, scim_response
@@ -29,6 +29,23 @@ def auth_error(status):
 @auth.login_required
 def require_token():
     """Every SCIM endpoint, discovery included, needs a valid bearer token."""
+
+
+@bp.record_once
+def _buckets(state):
+    """The rate limiter is built from the app's configuration when the blueprint is registered."""
+    config = state.app.config
+    state.app.extensions["usersync.throttle"] = throttle.from_config(config["SCIM_RATE_LIMIT"],
+                                                                     config["SCIM_RATE_BURST"])
+
+
+@bp.before_request
+def limit_rate():
+    """Optional per-token rate limit (SCIM_RATE_LIMIT): a 429 with Retry-After past it."""
+    buckets = current_app.extensions["usersync.throttle"]
+    wait = buckets.take(idp_app().id) if buckets else 0
+    if wait:
+        raise errors.TooManyRequests(wait)
 
 
 def idp_app():

@@ -34,10 +34,13 @@ def _in_scim():
 
 
 def _render(error):
-    failures.record(error)  # the audit trail's refused/failed writes, whichever handler got here
+    if error.status != 429:  # a throttled flood is not a provisioning decision, and must stay cheap
+        failures.record(error)  # the audit trail's refused/failed writes, whichever handler got here
     response = scim_response(error.to_dict(), error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="usersync"'
+    if error.status == 429:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
