@@ -10,6 +10,8 @@ from flask.cli import with_appcontext
 
 from scim.constants import BASE_PATH as PREFIX
 
+from . import wire_errors
+
 DRAIN_SECONDS = 10  # how long requests in flight may take to be answered after SIGTERM
 _TICK = 0.2  # seconds between looks at the stop flag (a signal does not wake waitress's select loop)
 
@@ -29,6 +31,7 @@ def serve(host, port, threads):
     sockets = {}  # waitress's socket map: the listener, its wake-up trigger and one channel per connection
     server = create_server(app, map=sockets, host=host, port=port, threads=threads,
                            clear_untrusted_proxy_headers=True, **_proxy(app.config["TRUSTED_PROXY"]))
+    wire_errors.install(sockets)
     url = f"http://{server.effective_host}:{server.effective_port}"
     click.echo(f"usersync serving on {url}  (SCIM base URL: {url}{PREFIX})", err=True)
     stops = []
