@@ -1,6 +1,7 @@
 """The shared Peewee store: SQLite by default, PostgreSQL by URL."""
 
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 
 from .admin import AdminAccount, LoginFailure
 from .audit import AuditEvent, TrafficEntry
@@ -23,14 +24,24 @@ __all__ = ["AdminAccount", "LoginFailure", "AuditEvent", "BaseModel", "Directory
            "TrafficEntry", "User", "UserValue", "db", "init_db", "migrate", "new_id", "utcnow"]
 
 
+POOL = {"max_connections": 64, "stale_timeout": 300, "timeout": 10}
+
+
 def init_db(url):
-    """Bind the proxy to the database named by url and return it."""
-    options = {}
+    """Bind the proxy to a connection pool on the database named by url and return it.
+
+    A pool, because opening a connection (and, on SQLite, setting its pragmas) cost more than
+    the queries of a typical SCIM request; `db.close()` hands the connection back.
+    """
+    options = dict(POOL)
     if url.startswith("sqlite"):
         # BEGIN IMMEDIATE: a write transaction takes the lock up front, so two writers
         # never deadlock upgrading a read lock (SQLITE_BUSY mid-transaction).
-        options = {"pragmas": SQLITE_PRAGMAS, "timeout": 10, "lock_type": "IMMEDIATE"}
-    database = connect(url, **options)
+        options.update(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    scheme, rest = url.split("://", 1)
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_all()  # a store bound again (tests, CLI) must not keep the old pool's files open
+    database = connect(f"{scheme.split('+')[0]}+pool://{rest}", **options)
     if url.startswith("sqlite"):
         # SQLite's LOWER folds ASCII only; Python's folds 'É' like the stored *_lower columns.
         database.register_function(_lower, "lower", 1, deterministic=True)
