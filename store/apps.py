@@ -12,6 +12,7 @@ from models import Directory, IdpApp, db, utcnow
 from provisioning import options as provisioning_options
 
 from . import audit
+from .prepared import Prepared
 from . import directories as directory_store
 
 PROVIDERS = {
@@ -93,12 +94,15 @@ def delete(name):
         app.delete_instance()
 
 
+_BY_TOKEN = Prepared(lambda digest: IdpApp.select().where(IdpApp.token_hash == digest).limit(1))
+
+
 def authenticate(token):
     """The enabled app this token belongs to, or None (compared in constant time)."""
     if not token:
         return None
     digest = token_hash(token)
-    app = IdpApp.get_or_none(IdpApp.token_hash == digest)
+    app = _BY_TOKEN.first(digest)
     if app is None or not app.enabled or not hmac.compare_digest(app.token_hash, digest):
         return None
     _touch(app)

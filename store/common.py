@@ -5,6 +5,8 @@ import peewee
 from models import db
 from scim import errors
 
+from .prepared import Prepared
+
 
 def scope(model, directory_id):
     """What an app's SCIM view sees of model: its directory's rows, users only while linked."""
@@ -14,14 +16,25 @@ def scope(model, directory_id):
     return condition
 
 
+def _by_id(model, for_update):
+    def build(resource_id, directory_id):
+        query = model.select().where((model.id == resource_id) & scope(model, directory_id))
+        # Locked on PostgreSQL; SQLite's write transactions lock the whole database already.
+        return query.for_update() if for_update and not isinstance(db.obj, peewee.SqliteDatabase) else query
+    return Prepared(build)
+
+
+_BY_ID = {}
+
+
 def scoped_row(model, directory_id, resource_id, for_update=False):
     """The visible row of model with this id, or 404 (locked on PostgreSQL when updating)."""
     if "\x00" in resource_id:  # no id holds a NUL, and PostgreSQL's driver refuses one in a query
         raise errors.NotFound(f"{model.__name__} not found.")
-    query = model.select().where((model.id == resource_id) & scope(model, directory_id))
-    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
-        query = query.for_update()
-    row = query.first()
+    key = (model, for_update)
+    if key not in _BY_ID:
+        _BY_ID[key] = _by_id(model, for_update)
+    row = _BY_ID[key].first(resource_id, directory_id)
     if row is None:
         raise errors.NotFound(f"{model.__name__} {resource_id} not found.")
     return row

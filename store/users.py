@@ -6,6 +6,20 @@ from models import Group, Membership, User, UserValue, db, utcnow
 from scim import errors
 
 from . import common, passwords, user_rows
+from .prepared import Prepared
+
+_CHUNK = 500  # ids in one IN list (each list length's SQL is kept)
+
+_VALUES = Prepared(lambda ids: UserValue.select().where(UserValue.user.in_(ids)).order_by(
+    UserValue.attribute, UserValue.position))
+_GROUPS = Prepared(lambda ids: Membership.select(Membership.member_id, Group.id, Group.display_name)
+                   .join(Group).where(Membership.member_id.in_(ids)).order_by(Group.display_name))
+_UNLINKED = Prepared(lambda directory_id, name_lower: User.select().where(
+    (User.directory == directory_id) & (User.scim_linked == False)  # noqa: E712
+    & (User.user_name_lower == name_lower)).limit(1))
+_TAKEN = {column: Prepared(lambda directory_id, value, own_id, column=column: User.select(User.id).where(
+    (User.directory == directory_id) & (getattr(User, column) == value) & (User.id != own_id)).limit(1))
+    for column in ("user_name_lower", "host_username_lower")}
 
 
 def get(directory_id, user_id, with_groups=True):
@@ -26,9 +40,7 @@ def unlinked(directory_id, user_name):
 
     Only the same IdP userName re-links: another one that maps onto the kept host username is a
     409, so a deleted account (and its host groups) never passes to a different person."""
-    return User.select().where(
-        (User.directory == directory_id) & (User.scim_linked == False)  # noqa: E712
-        & (User.user_name_lower == user_name.lower())).first()
+    return _UNLINKED.first(directory_id, user_name.lower())
 
 
 def insert(directory_id, doc, host_username, app_id):
@@ -90,9 +102,8 @@ def documents(users, with_groups):
     """Documents for a page of users: one query for their values, one for their groups (no N+1)."""
     ids = [user.id for user in users]
     values = {user_id: [] for user_id in ids}
-    if ids:
-        for row in UserValue.select().where(UserValue.user.in_(ids)).order_by(
-                UserValue.attribute, UserValue.position):
+    for start in range(0, len(ids), _CHUNK):
+        for row in _VALUES.rows(ids[start:start + _CHUNK]):
             values[row.user_id].append(row)
     groups = _groups_of(ids) if with_groups else {}
     return [user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None)
@@ -101,18 +112,11 @@ def documents(users, with_groups):
 
 def check_unique(directory_id, user_name, host_username, own_id=None):
     """409 uniqueness: one userName per directory, and one host account per host username."""
-    if _taken(directory_id, User.user_name_lower == user_name.lower(), own_id):
+    if _TAKEN["user_name_lower"].tuples(directory_id, user_name.lower(), own_id or ""):
         raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
-    if _taken(directory_id, User.host_username_lower == host_username.lower(), own_id):
+    if _TAKEN["host_username_lower"].tuples(directory_id, host_username.lower(), own_id or ""):
         raise errors.Uniqueness(
             f"userName '{user_name}' maps to the host username '{host_username}', which another user has.")
-
-
-def _taken(directory_id, condition, own_id):
-    query = User.select(User.id).where((User.directory == directory_id) & condition)
-    if own_id is not None:
-        query = query.where(User.id != own_id)
-    return query.exists()
 
 
 def _host_name(host_username):
@@ -121,12 +125,9 @@ def _host_name(host_username):
 
 def _groups_of(user_ids):
     result = {}
-    if not user_ids:
-        return result
-    query = (Membership.select(Membership.member_id, Group.id, Group.display_name)
-             .join(Group).where(Membership.member_id.in_(user_ids)).order_by(Group.display_name).tuples())
-    for member_id, group_id, name in query:
-        result.setdefault(member_id, []).append((group_id, name))
+    for start in range(0, len(user_ids), _CHUNK):
+        for member_id, group_id, name in _GROUPS.tuples(user_ids[start:start + _CHUNK]):
+            result.setdefault(member_id, []).append((group_id, name))
     return result
 
 
