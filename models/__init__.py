@@ -37,7 +37,8 @@ def init_db(url):
     if url.startswith("sqlite"):
         # BEGIN IMMEDIATE: a write transaction takes the lock up front, so two writers
         # never deadlock upgrading a read lock (SQLITE_BUSY mid-transaction).
-        options.update(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        # check_same_thread off: a pooled connection serves one thread at a time, but not always the same one.
+        options.update(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
     scheme, rest = url.split("://", 1)
     if isinstance(db.obj, PooledDatabase):
         db.obj.close_all()  # a store bound again (tests, CLI) must not keep the old pool's files open
