@@ -39,9 +39,9 @@ def replace(app, user_id, doc, expected_version=None):
     return _update(app, user_id, expected_version, lambda current: {"active": current.get("active"), **doc})
 
 
-def patch(app, user_id, body, expected_version=None):
+def patch(app, user_id, body, expected_version=None, with_groups=True):
     """PATCH /Users/{id}: RFC 7644 §3.5.2 on the stored user, then the same options as PUT."""
-    return _update(app, user_id, expected_version, patched(USER_RESOURCE, body))
+    return _update(app, user_id, expected_version, patched(USER_RESOURCE, body), with_groups)
 
 
 def delete(app, user_id, expected_version=None):
@@ -75,7 +75,7 @@ def host_username(options, user_name):
     return rewritten, f"regex rewrote {user_name} → {rewritten}"
 
 
-def _update(app, user_id, expected_version, incoming_for):
+def _update(app, user_id, expected_version, incoming_for, with_groups=True):
     options = load(app.options)
     with db.atomic():
         row, current = store.locked(app.directory_id, user_id, expected_version)
@@ -97,7 +97,7 @@ def _update(app, user_id, expected_version, incoming_for):
             audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
                          subject=decided["userName"], changes=changes)
         host_groups.sync(app, options, [user_id])  # every user this app touches is reconciled
-        return store.get(app.directory_id, user_id)  # read inside the transaction: this write's version
+        return store.get(app.directory_id, user_id, with_groups)  # read inside the transaction: this version
 
 
 def _update_summary(host, changes):

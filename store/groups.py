@@ -17,9 +17,44 @@ def get(directory_id, group_id, with_members=True):
 
 def locked(directory_id, group_id, expected_version=None):
     """(row, document) of a group, locked for a write, after the If-Match check."""
+    group = locked_row(directory_id, group_id, expected_version)
+    return group, documents([group], True)[0]
+
+
+def locked_row(directory_id, group_id, expected_version=None):
+    """A group's row, locked for a write, after the If-Match check; its members are not read."""
     group = common.scoped_row(Group, directory_id, group_id, for_update=True)
     common.check_version(group, expected_version)
-    return group, documents([group], True)[0]
+    return group
+
+
+def with_members_among(group, member_ids):
+    """The group's document holding only those of its members whose ids are given."""
+    doc = documents([group], False)[0]
+    ids = list(member_ids)
+    entries = [entry for start in range(0, len(ids), _CHUNK)
+               for entry in _members_of([group.id], ids[start:start + _CHUNK]).get(group.id, [])]
+    if entries:
+        doc["members"] = sorted(entries, key=lambda entry: entry["value"])
+    return doc
+
+
+def change_members(group, added, removed, redisplayed):
+    """Write a membership delta, touching only the rows it names; bumps the version.
+
+    added and redisplayed map member ids to the display sent; unknown added ids are a 400.
+    """
+    members = _resolve_members(group.directory_id, [{"value": mid, "display": d} for mid, d in added.items()],
+                               group.id)
+    removed = list(removed)
+    for start in range(0, len(removed), _CHUNK):
+        Membership.delete().where((Membership.group_id == group.id)
+                                  & Membership.member_id.in_(removed[start:start + _CHUNK])).execute()
+    for mid, display in redisplayed.items():
+        Membership.update(display=display).where(
+            (Membership.group_id == group.id) & (Membership.member_id == mid)).execute()
+    _add_members(group.id, members)
+    Group.update(last_modified=utcnow(), version=group.version + 1).where(Group.id == group.id).execute()
 
 
 def insert(directory_id, doc):
@@ -70,15 +105,18 @@ def documents(groups, with_members):
     return docs
 
 
-def _members_of(group_ids):
-    """Members as stored: display is what the IdP sent (RFC 7643 §8.7.1 defines none for members)."""
+def _members_of(group_ids, member_ids=None):
+    """Members as stored (all, or those among member_ids): display is what the IdP sent
+    (RFC 7643 §8.7.1 defines none for members)."""
     result = {}
     if not group_ids:
         return result
     query = (Membership.select(Membership.group_id, Membership.member_id, Membership.member_type, Membership.display)
-             .where(Membership.group_id.in_(group_ids))
-             .order_by(Membership.group_id, Membership.member_id).tuples())
-    for group_id, member_id, member_type, display in query:
+             .where(Membership.group_id.in_(group_ids)))
+    if member_ids is not None:
+        query = query.where(Membership.member_id.in_(member_ids))
+    for group_id, member_id, member_type, display in query.order_by(
+            Membership.group_id, Membership.member_id).tuples():
         entry = {"value": member_id, "type": member_type}
         if display:
             entry["display"] = display

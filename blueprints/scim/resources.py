@@ -32,6 +32,8 @@ def present(rtype, doc, include=None, exclude=None):
 
 def respond(rtype, doc, status=200):
     """One resource as the response, projected by the request's attributes/excludedAttributes."""
+    if status == 204:
+        return scim_response(status=204, headers={"ETag": doc["meta"]["version"]})
     include, exclude, _ = _item_projection(rtype)
     body = render.resource(rtype, doc, base_url())
     return resource_response(projection.apply(rtype, body, include, exclude), body["meta"], status)
@@ -92,7 +94,13 @@ class ResourceItem(MethodView):
         return respond(self.rtype, self.writes.replace(idp_app(), resource_id, doc, expected_version()))
 
     def patch(self, resource_id):
-        return respond(self.rtype, self.writes.patch(idp_app(), resource_id, json_body(), expected_version()))
+        include, exclude, heavy = _item_projection(self.rtype)
+        # RFC 7644 §3.5.2: a server "MAY return HTTP status code 204 (No Content)". A group's answer
+        # would repeat its 10,000s of members on every membership change, so it is 204 unless the
+        # request asks for attributes; Okta, Entra ID and the RFC's clients take either.
+        quiet = self.rtype is GROUP_RESOURCE and include is None and exclude is None
+        doc = self.writes.patch(idp_app(), resource_id, json_body(), expected_version(), heavy and not quiet)
+        return respond(self.rtype, doc, 204 if quiet else 200)
 
     def delete(self, resource_id):
         self.writes.delete(idp_app(), resource_id, expected_version())

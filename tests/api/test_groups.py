@@ -45,11 +45,27 @@ def test_patch_add_and_remove_members(scim):
     alice, bob = user(scim, "alice"), user(scim, "bob")
     created = group(scim, "Guides", [alice])
     response = patch(scim, created["id"], {"op": "add", "path": "members", "value": [{"value": bob}]})
-    assert response.status_code == 200
-    assert {m["value"] for m in response.get_json()["members"]} == {alice, bob}
+    assert response.status_code == 204 and response.data == b""
+    assert response.headers["ETag"] == 'W/"2"'
+    assert {m["value"] for m in scim.get(f"/Groups/{created['id']}").get_json()["members"]} == {alice, bob}
     response = patch(scim, created["id"], {"op": "remove", "path": f'members[value eq "{alice}"]'})
-    assert [m["value"] for m in response.get_json()["members"]] == [bob]
-    assert response.get_json()["meta"]["version"] == 'W/"3"'
+    assert [m["value"] for m in scim.get(f"/Groups/{created['id']}").get_json()["members"]] == [bob]
+    assert response.headers["ETag"] == 'W/"3"'
+
+
+def test_patch_answers_the_group_when_the_request_asks_for_attributes(scim):
+    """RFC 7644 §3.5.2: 200 with the resource "subject to the attributes query parameter"."""
+    alice, bob = user(scim, "alice"), user(scim, "bob")
+    created = group(scim, "Guides", [alice])
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": bob}]}]}
+    response = scim.patch(f"/Groups/{created['id']}?excludedAttributes=displayName", json=body)
+    assert response.status_code == 200 and "displayName" not in response.get_json()
+    assert {m["value"] for m in response.get_json()["members"]} == {alice, bob}
+    response = scim.patch(f"/Groups/{created['id']}?excludedAttributes=members", json={
+        **body, "Operations": [{"op": "replace", "path": "displayName", "value": "Mentors"}]})
+    assert response.status_code == 200 and "members" not in response.get_json()
+    assert response.get_json()["displayName"] == "Mentors" and response.headers["ETag"] == 'W/"3"'
 
 
 def test_user_groups_attribute_reflects_membership(scim):
@@ -104,3 +120,43 @@ def test_put_with_duplicate_and_valueless_members_is_not_a_500(scim):
         {"value": alice, "display": "A"}, {"value": alice, "display": "B"}, {"display": "nobody"}]})
     assert response.status_code == 200
     assert [m["value"] for m in response.get_json()["members"]] == [alice]
+
+
+def _bulk_users(scim, count):
+    operations = [{"method": "POST", "path": "/Users", "bulkId": str(n), "data": {"userName": f"member{n}"}}
+                  for n in range(count)]
+    response = scim.post("/Bulk", json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                                        "Operations": operations})
+    return [result["location"].rsplit("/", 1)[1] for result in response.get_json()["Operations"]]
+
+
+def _statements(monkeypatch, run):
+    from models import db
+
+    seen = []
+    real = db.obj.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    run()
+    monkeypatch.undo()
+    return seen
+
+
+def test_a_member_patch_costs_the_same_on_a_big_group_as_on_a_small_one(scim, monkeypatch):
+    """Only the named members' rows are read and written: no statement reads the whole membership."""
+    ids = _bulk_users(scim, 600)
+    small, big = group(scim, "Small", ids[:2]), group(scim, "Big", ids[:599])
+    costs = {}
+    for name, target in (("small", small), ("big", big)):
+        add = _statements(monkeypatch, lambda: patch(scim, target["id"], {
+            "op": "add", "path": "members", "value": [{"value": ids[599]}]}))
+        remove = _statements(monkeypatch, lambda: patch(scim, target["id"], {
+            "op": "remove", "path": f'members[value eq "{ids[599]}"]'}))
+        costs[name] = (len(add), len(remove))
+    assert costs["big"] == costs["small"], costs
+    members = scim.get(f"/Groups/{big['id']}").get_json()["members"]
+    assert len(members) == 599 and ids[599] not in {m["value"] for m in members}

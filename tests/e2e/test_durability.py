@@ -90,7 +90,8 @@ def writer(server, ledger, index, stop):
                 body = {"schemas": [GROUP], "displayName": unique(f"durable-w{index}"),
                         "members": [{"value": mid} for mid in mine[-2:]]}
             elif mine and rng.random() < 0.5:
-                method, path = "PATCH", f"/Groups/{rng.choice(groups)}"
+                # attributes=members: a group PATCH answers 204 unless asked for the group
+                method, path = "PATCH", f"/Groups/{rng.choice(groups)}?attributes=members"
                 body = {"schemas": [PATCH_OP], "Operations": [
                     {"op": "add", "path": "members", "value": [{"value": rng.choice(mine)}]}]}
             else:

@@ -80,7 +80,7 @@ def _member_removed(app):
     alice = create_user(idcs, "alice")
     group = create_group(idcs, "Engineering", alice["id"])
     ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body(
-        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})))
+        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})), 204)
     return idcs, "alice"
 
 

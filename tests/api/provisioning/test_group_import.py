@@ -36,9 +36,9 @@ def test_on_members_added_and_removed_follow_to_the_host(app):
     alice, bob = create_user(idcs, "alice"), create_user(idcs, "bob")
     group = create_group(idcs, "Engineering", alice["id"])
     ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body(
-        {"op": "add", "path": "members", "value": [{"value": bob["id"]}]})))
+        {"op": "add", "path": "members", "value": [{"value": bob["id"]}]})), 204)
     assert host_groups(bob["id"]) == ["Engineering"]
-    ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body({"op": "remove", "path": _member(alice["id"])})))
+    ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body({"op": "remove", "path": _member(alice["id"])})), 204)
     assert host_groups(alice["id"]) == [] and host_groups(bob["id"]) == ["Engineering"]
 
 
@@ -55,7 +55,7 @@ def test_on_a_rename_moves_the_members_to_the_new_host_group(app):
     alice = create_user(idcs, "alice")
     group = create_group(idcs, "Engineering", alice["id"])
     ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body(
-        {"op": "replace", "path": "displayName", "value": "Platform"})))
+        {"op": "replace", "path": "displayName", "value": "Platform"})), 204)
     assert host_memberships(alice["id"]) == {"Platform": (idcs.app_id, "idp-group")}
     assert "Engineering" in host_group_names(idcs.directory_id)  # host groups are never deleted by SCIM
 
@@ -86,7 +86,7 @@ def test_off_group_writes_succeed_and_leave_host_groups_alone(app):
     group = create_group(idcs, "Engineering", alice["id"])
     ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body(
         {"op": "add", "path": "members", "value": [{"value": bob["id"]}]},
-        {"op": "replace", "path": "displayName", "value": "Platform"})))
+        {"op": "replace", "path": "displayName", "value": "Platform"})), 204)
     assert ok(idcs.get(f"/Groups/{group['id']}"))["displayName"] == "Platform"
     assert idcs.delete(f"/Groups/{group['id']}").status_code == 204
     assert host_group_names(idcs.directory_id) == before
@@ -98,7 +98,7 @@ def test_off_keeps_the_host_memberships_given_while_it_was_on(app):
     alice = create_user(idcs, "alice")
     group = create_group(idcs, "Engineering", alice["id"])
     idcs.configure(import_groups=False)
-    ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body({"op": "remove", "path": _member(alice["id"])})))
+    ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body({"op": "remove", "path": _member(alice["id"])})), 204)
     assert host_groups(alice["id"]) == ["Engineering"]
 
 
@@ -132,7 +132,7 @@ def test_keep_existing_on_a_manual_membership_survives_group_syncs(app):
     alice = create_user(idcs, "alice")
     add_manual_membership(idcs.directory_id, alice["id"], "jira-administrators")
     group = create_group(idcs, "Engineering", alice["id"])
-    ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body({"op": "remove", "path": _member(alice["id"])})))
+    ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body({"op": "remove", "path": _member(alice["id"])})), 204)
     assert host_memberships(alice["id"]) == {"jira-administrators": (None, "manual")}
 
 

@@ -27,7 +27,7 @@ def test_leaving_a_mapped_group_takes_every_host_group_it_gave(app):
     alice = create_user(idcs, "alice")
     group = create_group(idcs, "Engineering", alice["id"])
     ok(idcs.patch(f"/Groups/{group['id']}", json=patch_body(
-        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})))
+        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})), 204)
     assert host_groups(alice["id"]) == []
 
 

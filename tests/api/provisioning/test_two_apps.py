@@ -76,11 +76,11 @@ def test_one_directory_each_app_keeps_the_other_apps_memberships_unless_told_not
     alice = create_user(idcs, "alice")
     sales = create_group(okta, "Sales", alice["id"])
     ok(okta.patch(f"/Groups/{sales['id']}", json=patch_body(
-        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})))
+        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})), 204)
     assert host_memberships(alice["id"]) == {"confluence-users": (idcs.app_id, "default")}
     okta.configure(keep_existing_groups=False)
     ok(okta.patch(f"/Groups/{sales['id']}", json=patch_body(
-        {"op": "add", "path": "members", "value": [{"value": alice["id"]}]})))
+        {"op": "add", "path": "members", "value": [{"value": alice["id"]}]})), 204)
     assert host_memberships(alice["id"]) == {"Sales": (okta.app_id, "idp-group")}
 
 
@@ -91,7 +91,7 @@ def test_one_directory_an_idp_group_gives_its_host_group_whichever_app_syncs_the
     create_group(idcs, "Engineering", alice["id"])
     sales = create_group(okta, "Sales", alice["id"])
     ok(okta.patch(f"/Groups/{sales['id']}", json=patch_body(
-        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})))
+        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})), 204)
     assert host_memberships(alice["id"]) == {"Engineering": (idcs.app_id, "idp-group")}
 
 
