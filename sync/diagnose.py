@@ -1,0 +1,42 @@
+"""Test Connection: try a source once, without retries, and say in admin words what worked or what failed."""
+
+from dataclasses import dataclass
+
+from .client import ScimClient
+from .errors import SourceError
+
+STAGES = ("dns", "connect", "tls", "token", "api")
+
+
+@dataclass(frozen=True)
+class Result:
+    """One outcome: ``stage`` is where it stopped (dns, connect, tls, token, api), ``code`` what happened."""
+
+    ok: bool
+    stage: str
+    code: str
+    message: str
+    detail: str | None = None
+    users: int | None = None
+    groups: int | None = None
+
+
+def test_connection(source, *, timeout=10.0, verify=True, transport=None):
+    """Fetch a token if the source needs one, then read one user and one group; a Result either way."""
+    try:
+        with ScimClient(source, timeout=timeout, verify=verify, retries=0, transport=transport) as client:
+            found = client.check()
+    except SourceError as error:
+        return Result(False, error.stage, error.code, str(error), error.detail)
+    return Result(True, "api", "ok", _found(source, found), users=found.users, groups=found.groups)
+
+
+test_connection.__test__ = False  # a library function, not a pytest test
+
+
+def _found(source, found):
+    """The success message: where, and how many users and groups the source reports."""
+    counts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in ((found.users, "user"), (found.groups, "group"))
+              if n is not None]
+    listed = f": the source reports {' and '.join(counts)}" if counts else ""
+    return f"Connected to {source.scim_base}{listed}."

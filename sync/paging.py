@@ -1,0 +1,98 @@
+"""Index paging through a SCIM search (RFC 7644 §3.4.2.4), and whether it saw every resource once.
+
+Offset paging over a directory that changes while it is read can skip or repeat resources: a
+delete shifts later ones to earlier pages, a create pushes them on. A Listing yields each id once
+and tells afterwards whether the result can be trusted as the whole set (``complete``), which is
+what deciding "missing from the source, so deleted there" needs.
+"""
+
+import logging
+
+log = logging.getLogger("usersync.sync")
+
+MAX_PAGES = 10_000
+
+
+class Listing:
+    """The resources of one search, fetched a page at a time as it is iterated (once)."""
+
+    def __init__(self, fetch, page_size, *, expand=None, max_pages=MAX_PAGES):
+        self._fetch = fetch  # (startIndex, count) -> ListResponse dict
+        self._expand = expand or (lambda resource: resource)  # the resource to yield, or None to skip it
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.pages = 0
+        self.seen = 0  # resources yielded (unique ids)
+        self.duplicates = 0  # resources skipped because their id was already yielded
+        self.vanished = 0  # resources listed, then not found when their details were read
+        self.totals = []  # totalResults of each page that had one
+        self.stopped = None  # why paging ended: end, stalled, max_pages
+        self._started = False
+
+    @property
+    def total(self):
+        """The last totalResults the source gave, or None if it never did."""
+        return self.totals[-1] if self.totals else None
+
+    @property
+    def complete(self):
+        """True when paging ended normally, totalResults never changed, and every counted resource was seen."""
+        if self.stopped not in ("end", "stalled") or len(set(self.totals)) > 1:
+            return False
+        return self.total is None or self.seen == self.total
+
+    def __iter__(self):
+        if self._started:
+            raise RuntimeError("a Listing can be iterated once; ask the client for a new one")
+        self._started = True
+        return self._pages()
+
+    def _pages(self):
+        seen_ids = set()
+        start = 1  # RFC 7644 §3.4.2.4: startIndex is 1-based
+        while self.pages < self.max_pages:
+            body = self._fetch(start, self.page_size)
+            self.pages += 1
+            # RFC 7644 §3.4.2: Resources may be absent when totalResults is 0; itemsPerPage is not
+            # trusted (Oracle IDCS answers the requested count there, not the number returned).
+            resources = body.get("Resources") or []
+            total = _integer(body.get("totalResults"))
+            if total is not None:
+                self.totals.append(total)
+            fresh = [r for r in resources if not _repeat(r, seen_ids)]
+            self.duplicates += len(resources) - len(fresh)
+            for resource in fresh:
+                self.seen += 1
+                expanded = self._expand(resource)
+                if expanded is None:  # gone between the list and the read of its details
+                    self.vanished += 1
+                    continue
+                yield expanded
+            if not resources or (total is not None and start + len(resources) > total):
+                self.stopped = "end"
+                return
+            if not fresh:
+                # The source answered a page we had already read: it ignores startIndex.
+                log.warning("source repeated a page at startIndex=%d; paging stopped", start)
+                self.stopped = "stalled"
+                return
+            start += len(resources)  # a short page is not the end; the next index follows what came
+        self.stopped = "max_pages"
+
+
+def _repeat(resource, seen_ids):
+    """Whether this resource's id was yielded already (and remember it)."""
+    rid = resource.get("id") if isinstance(resource, dict) else None
+    if rid is None:
+        return False
+    if rid in seen_ids:
+        return True
+    seen_ids.add(rid)
+    return False
+
+
+def _integer(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
