@@ -17,7 +17,8 @@ class Group(BaseModel):
     version = peewee.IntegerField(default=1)
 
     class Meta:
-        indexes = ((("directory", "display_name_lower"), True),)
+        indexes = ((("directory", "display_name_lower"), True),
+                   (("directory", "created", "id"), False))  # pages in order
 
 
 class Membership(BaseModel):

@@ -1,8 +1,13 @@
 """Numbered schema migrations, applied in order at start-up on SQLite and PostgreSQL.
 
 A fresh store is created from the current models and marked as at the newest version;
-an older store gets each missing step, each in its own transaction.
+an older store gets each missing step, each in its own transaction. Instances that start
+together on one store migrate one at a time; the later ones find the work done.
 """
+
+import contextlib
+import fcntl
+import hashlib
 
 import peewee
 
@@ -38,14 +43,54 @@ def _v1_baseline(_host_product):
     """Version 1 is the first released schema: a fresh store is created at it by migrate()."""
 
 
+def _v2_paging_indexes(_host_product):
+    """Pages of users and groups walk an index in (created, id) order, and totalResults counts
+    from it, instead of sorting and scanning the whole directory on every page."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrator = SchemaMigrator.from_database(db.obj)
+    migrate(migrator.add_index("user", ("directory_id", "scim_linked", "created", "id")),
+            migrator.add_index("group", ("directory_id", "created", "id")))
+
+
 # Append-only: (number, step) where step(host_product) upgrades a store from number - 1.
 MIGRATIONS = (
     (1, _v1_baseline),
+    (2, _v2_paging_indexes),
 )
+
+
+# The session advisory lock that PostgreSQL instances migrate under: a 64-bit key from a name.
+_LOCK_KEY = int.from_bytes(hashlib.sha256(b"usersync:migrate").digest()[:8], "big", signed=True)
+
+
+@contextlib.contextmanager
+def _one_at_a_time():
+    """Hold the store's migration lock: a PostgreSQL advisory lock on this connection, or an exclusive
+    flock on a file beside the SQLite database. Without it, instances starting together on an empty
+    store all create the tables and seed it, and all but one crash (a duplicate in pg_type, or the
+    default directory's name taken)."""
+    if isinstance(db.obj, peewee.PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    elif db.database and db.database != ":memory:":
+        with open(f"{db.database}.migrate.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+    else:
+        yield  # an in-memory store has one user
 
 
 def migrate(host_product="Confluence"):
     """Create a fresh store at the newest version, or bring an older one up to it."""
+    with _one_at_a_time():
+        _migrate(host_product)
+
+
+def _migrate(host_product):
     db.create_tables([SchemaVersion])
     done = {row.version for row in SchemaVersion.select()}
     if not done:

@@ -48,6 +48,7 @@ class User(BaseModel):
         indexes = (
             (("directory", "user_name_lower"), True),
             (("directory", "host_username_lower"), True),
+            (("directory", "scim_linked", "created", "id"), False),  # pages in order, counts from the index
         )
 
 
