@@ -1,6 +1,6 @@
 """RFC 7644 §3.9 attributes / excludedAttributes, with RFC 7643 §7 `returned` rules."""
 
-from . import errors
+from . import attributes, errors
 
 
 def parse(rtype, raw):
@@ -52,6 +52,8 @@ def needs(rtype, attribute, include, exclude):
 
 def apply(rtype, doc, include=None, exclude=None):
     """The document as the response must show it."""
+    if include is None and exclude is None and _shown_as_is(rtype, doc):
+        return doc  # most responses: nothing to leave out, and 10,000 members need not be walked
     result = {}
     for key, value in doc.items():
         if key == "schemas":
@@ -67,6 +69,35 @@ def apply(rtype, doc, include=None, exclude=None):
         if kept is not None:
             result[key] = kept
     return result
+
+
+def _shown_as_is(rtype, doc):
+    """Whether the default projection keeps every attribute of doc whole."""
+    plain = _PLAIN.get(rtype.name)
+    if plain is None:
+        plain = _PLAIN[rtype.name] = _plain_names(rtype)
+    return all(key in plain and (not isinstance(value, dict) or not key.startswith("urn:") or value.keys() <= plain[key])
+               for key, value in doc.items())
+
+
+_PLAIN = {}
+
+
+def _plain_names(rtype):
+    """{top-level key: its extension's plain attribute names (or True)} of attributes shown whole by default."""
+    def plain(attribute):
+        return attribute.returned in ("default", "always") and all(
+            sub.returned in ("default", "always") for sub in attribute.sub_attributes)
+
+    names = {"schemas": True}
+    for schema in rtype.schemas:
+        shown = {attribute.name for attribute in schema.attributes if plain(attribute)}
+        if schema is rtype.schema:
+            names.update(dict.fromkeys(shown, True))
+        else:
+            names[schema.id] = shown
+    names.update({attribute.name: True for attribute in attributes.COMMON if plain(attribute)})
+    return names
 
 
 def _apply_schema(rtype, schema, values, include, exclude):

@@ -30,6 +30,11 @@ class Prepared:
         query, sql, params = self._bound(args)
         return list(query.model.raw(sql, *params))
 
+    def records(self, *args):
+        """Named tuples (read-only rows; cheaper to build than model instances)."""
+        query, sql, params = self._bound(args)
+        return list(query.model.raw(sql, *params).namedtuples())
+
     def first(self, *args):
         """The first model instance, or None."""
         found = self.rows(*args)

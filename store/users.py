@@ -103,8 +103,8 @@ def documents(users, with_groups):
     ids = [user.id for user in users]
     values = {user_id: [] for user_id in ids}
     for start in range(0, len(ids), _CHUNK):
-        for row in _VALUES.rows(ids[start:start + _CHUNK]):
-            values[row.user_id].append(row)
+        for row in _VALUES.records(ids[start:start + _CHUNK]):
+            values[row.user].append(row)
     groups = _groups_of(ids) if with_groups else {}
     return [user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None)
             for user in users]
