@@ -27,7 +27,8 @@ def create(app, doc):
             operation, what = "create-user", f"created host user '{host}'"
         audit.record(app, operation, "applied", what + (f"; {rewrite}" if rewrite else ""),
                      resource_type="User", resource_id=user_id, subject=doc["userName"])
-        host_groups.sync(app, options, [user_id], new_users=[user_id])
+        if previous is not None or options.default_groups:  # a new user is in no group yet
+            host_groups.sync(app, options, [user_id], new_users=[user_id])
         return store.get(app.directory_id, user_id)  # read inside the transaction: this write's version
 
 
