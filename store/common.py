@@ -5,7 +5,7 @@ import peewee
 from models import db
 from scim import errors
 
-from .prepared import Prepared
+from .prepared import Prepared, records_of
 
 
 def scope(model, directory_id):
@@ -47,7 +47,11 @@ def check_version(row, expected_version):
 
 
 def page(model, directory_id, filter_string, sort_by, descending, start_index, count):
-    """(total, rows of one page) of model in a directory; stable order, filter compiled to SQL."""
+    """(total, rows of one page) of model in a directory; stable order, filter compiled to SQL.
+
+    The total is a count of its own (from the paging index; COUNT(*) OVER () would read every
+    matching row); rows are read-only records (see prepared.records_of).
+    """
     from . import filters
 
     rtype = model.__name__
@@ -58,5 +62,4 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     if count == 0 or total < start_index:
         return total, []
     ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
-    # Named tuples: a page is only read, and they cost a fraction of model instances to build.
-    return total, list(query.order_by(*ordering).offset(start_index - 1).limit(count).namedtuples())
+    return total, records_of(model, query.order_by(*ordering).offset(start_index - 1).limit(count).tuples())

@@ -1,6 +1,6 @@
 """/Users and /Groups: one MethodView pair per resource type, each view one success path."""
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.views import MethodView
 
 from scim import listing, projection, render, validation
@@ -51,10 +51,14 @@ def search_page(rtype, query):
 
 
 def _item_projection(rtype):
-    query = list_query(request.args)
-    include = projection.parse(rtype, query.attributes)
-    exclude = projection.parse(rtype, query.excluded_attributes)
-    return include, exclude, projection.needs(rtype, HEAVY[rtype.name], include, exclude)
+    """(include, exclude, whether the heavy attribute is needed) of this request, parsed once."""
+    if "projection" not in g:
+        # Most requests carry no query at all: the full ListQuery validation is for those that do.
+        query = list_query(request.args) if request.args else None
+        include = projection.parse(rtype, query.attributes) if query else None
+        exclude = projection.parse(rtype, query.excluded_attributes) if query else None
+        g.projection = include, exclude, projection.needs(rtype, HEAVY[rtype.name], include, exclude)
+    return g.projection
 
 
 class ResourceList(MethodView):
