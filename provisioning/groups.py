@@ -5,6 +5,7 @@ from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
 from store import audit
 from store import groups as store
+from store.prepared import Prepared
 
 from . import host_groups
 from .changes import diff, patched, writable
@@ -113,7 +114,7 @@ def _all_members(doc):
 def _users(member_ids):
     """The user ids among member ids (nested groups give no host memberships)."""
     ids = list(member_ids)
-    found = set()
-    for start in range(0, len(ids), 500):
-        found |= {uid for (uid,) in User.select(User.id).where(User.id.in_(ids[start:start + 500])).tuples()}
-    return found
+    return {uid for start in range(0, len(ids), 500) for (uid,) in _USER_IDS.tuples(ids[start:start + 500])}
+
+
+_USER_IDS = Prepared(lambda ids: User.select(User.id).where(User.id.in_(ids)))

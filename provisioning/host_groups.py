@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from models import Group, HostGroup, HostMembership, Membership, User
 from store import audit
+from store.prepared import Prepared
 
 from . import patterns
 
@@ -50,7 +51,7 @@ def sync(app, options, user_ids, new_users=()):
 def _sync_chunk(app, options, user_ids, new_users):
     idp_groups = _idp_groups(user_ids) if options.import_groups else {}
     current = _memberships(user_ids)
-    names = dict(User.select(User.id, User.host_username).where(User.id.in_(user_ids)).tuples())
+    names = dict(_NAMES.tuples(user_ids))
     adds, removes = {}, {}
     for user_id in user_ids:
         wanted = _wanted(options, idp_groups.get(user_id, ()), user_id in new_users)
@@ -111,7 +112,7 @@ def _record(app, what, user_ids, names):
 
 def _host_group(app, name):
     """The host group called name in the app's directory, created on the fly when missing."""
-    group = HostGroup.get_or_none((HostGroup.directory == app.directory_id) & (HostGroup.name_lower == name.lower()))
+    group = _HOST_GROUP.first(app.directory_id, name.lower())
     if group is None:
         group = HostGroup.create(directory=app.directory_id, name=name, name_lower=name.lower(), created_by=app.id,
                                  description=f"Created by IdP app '{app.name}'.")
@@ -123,9 +124,7 @@ def _host_group(app, name):
 def _idp_groups(user_ids):
     """{user id: [SCIM group displayNames]} for direct SCIM memberships."""
     result = {}
-    query = (Membership.select(Membership.member_id, Group.display_name).join(Group)
-             .where(Membership.member_id.in_(user_ids)).tuples())
-    for user_id, name in query:
+    for user_id, name in _IDP_GROUPS.tuples(user_ids):
         result.setdefault(user_id, []).append(name)
     return result
 
@@ -133,12 +132,20 @@ def _idp_groups(user_ids):
 def _memberships(user_ids):
     """{user id: {host group lower name: (group id, name, source app id, reason)}}."""
     result = {}
-    query = (HostMembership.select(HostMembership.user, HostGroup.id, HostGroup.name, HostGroup.name_lower,
-                                   HostMembership.source_app, HostMembership.reason)
-             .join(HostGroup).where(HostMembership.user.in_(user_ids)).tuples())
-    for user_id, group_id, name, lower, source, reason in query:
+    for user_id, group_id, name, lower, source, reason in _HOST_MEMBERSHIPS.tuples(user_ids):
         result.setdefault(user_id, {})[lower] = (group_id, name, source, reason)
     return result
+
+
+# Every SCIM write runs these: their SQL is generated once (store.prepared).
+_NAMES = Prepared(lambda ids: User.select(User.id, User.host_username).where(User.id.in_(ids)))
+_HOST_GROUP = Prepared(lambda directory_id, lower: HostGroup.select().where(
+    (HostGroup.directory == directory_id) & (HostGroup.name_lower == lower)).limit(1))
+_IDP_GROUPS = Prepared(lambda ids: Membership.select(Membership.member_id, Group.display_name).join(Group)
+                       .where(Membership.member_id.in_(ids)))
+_HOST_MEMBERSHIPS = Prepared(lambda ids: HostMembership.select(
+    HostMembership.user, HostGroup.id, HostGroup.name, HostGroup.name_lower, HostMembership.source_app,
+    HostMembership.reason).join(HostGroup).where(HostMembership.user.in_(ids)))
 
 
 def _mapped(mapping, idp_group):
