@@ -1,5 +1,6 @@
 """Per-app provisioning options ("Setup Provisioning Options"): one marshmallow schema, with defaults."""
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -123,8 +124,14 @@ def _flat(problems):
 
 
 def load(text):
-    """The Options stored as JSON text (defaults for what is missing)."""
-    return _SCHEMA.load(json.loads(text or "{}"))
+    """The Options stored as JSON text (defaults for what is missing). Every SCIM request loads its
+    app's options, which rarely change: the last few texts' Options are kept (read them, never change them)."""
+    return _load(text or "{}")
+
+
+@functools.lru_cache(maxsize=64)
+def _load(text):
+    return _SCHEMA.load(json.loads(text))
 
 
 def merged(current, changes):
