@@ -12,7 +12,7 @@ from peewee import fn
 from models import IdpApp, db, utcnow
 from models.audit import AuditEvent
 
-from . import redaction
+from . import prepared, redaction
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def record(app, operation, outcome, reason, *, resource_type=None, resource_id=N
     if not isinstance(operation, str) or not 0 < len(operation) <= AuditEvent.operation.max_length:
         raise AuditError(f"The operation must be 1 to {AuditEvent.operation.max_length} characters.")
     with _within_transaction():
-        return AuditEvent.create(
+        return prepared.create(
+            AuditEvent,
             app=app.id if app is not None else None,
             app_name=app.name if app is not None else None,
             operation=operation,

@@ -5,7 +5,7 @@ import peewee
 from models import Group, Membership, User, UserValue, db, utcnow
 from scim import errors
 
-from . import common, passwords, user_rows
+from . import common, passwords, prepared, user_rows
 from .prepared import Prepared
 
 _CHUNK = 500  # ids in one IN list (each list length's SQL is kept)
@@ -53,7 +53,7 @@ def insert(directory_id, doc, host_username, app_id):
                   password_hash=passwords.hash_or_none(doc.get("password")))
     try:
         with db.atomic():
-            user = User.create(directory=directory_id, **fields)
+            user = prepared.create(User, directory=directory_id, **fields)
     except peewee.IntegrityError:
         raise errors.Uniqueness(f"userName '{doc['userName']}' is already in use.") from None
     _write_values(user.id, doc)
