@@ -1,7 +1,9 @@
 """SCIM Groups in one host directory, with memberships changed row by row."""
 
 
-from models import Group, Membership, User, utcnow
+import peewee
+
+from models import Group, Membership, User, db, utcnow
 from scim import errors
 
 from . import common
@@ -177,10 +179,30 @@ def _sync_members(group_id, wanted):
 
 
 def _add_members(group_id, members):
+    _hold(members)
     rows = [{"group": group_id, "member_id": mid, "member_type": kind, "display": display}
             for mid, (kind, display) in members.items()]
     for start in range(0, len(rows), _CHUNK):
         Membership.insert_many(rows[start:start + _CHUNK]).execute()
+
+
+def _hold(members):
+    """PostgreSQL: share-lock the users and groups about to become members, so a DELETE of one in
+    flight either finishes first (and this write fails with the usual 400) or waits for it and then
+    takes the new membership with it. SQLite runs one write at a time and needs no lock."""
+    if isinstance(db.obj, peewee.SqliteDatabase) or not members:
+        return
+    ids = list(members)
+    held = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        # Read again once a lock is granted: a user unlinked meanwhile no longer matches.
+        for model, visible in ((User, User.scim_linked == True), (Group, True)):  # noqa: E712
+            held |= {mid for (mid,) in model.select(model.id).where(model.id.in_(chunk) & visible)
+                     .for_update("FOR SHARE").tuples()}
+    missing = [mid for mid in ids if mid not in held]
+    if missing:
+        raise errors.InvalidValue(f"Member '{missing[0]}' is not a User or Group of this directory.")
 
 
 def _check_unique(directory_id, name, own_id=None):
