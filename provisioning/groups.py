@@ -79,7 +79,7 @@ def _update(app, group_id, expected_version, incoming_for, with_members=True):
         incoming = incoming_for(current)
         changes = diff(_comparable(writable(current)), _comparable(incoming))
         if changes:
-            added, removed = store.write(row, incoming)
+            added, removed = store.write(row, incoming, _all_members(current))
             renamed = current["displayName"] != incoming["displayName"]
             affected = _all_members(incoming) | removed if renamed else added | removed
             summary = f"updated SCIM group: {len(added)} member(s) added, {len(removed)} removed"

@@ -3,6 +3,8 @@
 import secrets
 from datetime import timedelta
 
+import peewee
+
 from models import AdminAccount, LoginFailure, db, utcnow
 
 from . import passwords
@@ -22,8 +24,11 @@ def ensure_account(initial_password=None):
     generated = None
     if not initial_password:
         generated = initial_password = secrets.token_urlsafe(12)
-    with db.atomic():
-        AdminAccount.create(username=USERNAME, password_hash=_hash(initial_password))
+    try:
+        with db.atomic():
+            AdminAccount.create(username=USERNAME, password_hash=_hash(initial_password))
+    except peewee.IntegrityError:
+        return None  # another instance starting at the same moment made it first
     return generated
 
 

@@ -69,13 +69,16 @@ def insert(directory_id, doc):
     return group.id, set(members)
 
 
-def write(group, doc):
-    """Store displayName, externalId and members; returns (added, removed) member ids."""
+def write(group, doc, read_members=()):
+    """Store displayName, externalId and members; returns (added, removed) member ids.
+
+    read_members: the member ids of the document doc was made from; one of them deleted since (by a
+    transaction that committed after that read) is dropped, as if the delete had come first: no 400."""
     _check_unique(group.directory_id, doc["displayName"], group.id)
-    wanted = _resolve_members(group.directory_id, doc.get("members"), group.id)
+    wanted = _resolve_members(group.directory_id, doc.get("members"), group.id, gone_ok=set(read_members))
     bump = {"last_modified": utcnow(), "version": group.version + 1}
     _save(lambda fields: Group.update(**fields, **bump).where(Group.id == group.id).execute(), doc)
-    return _sync_members(group.id, wanted)
+    return _sync_members(group.id, wanted, set(read_members))
 
 
 def delete(group):
@@ -142,7 +145,7 @@ def _save(write, doc):
     })
 
 
-def _resolve_members(directory_id, members, own_id=None):
+def _resolve_members(directory_id, members, own_id=None, gone_ok=frozenset()):
     """{member id: ("User"|"Group", display)} for the requested members; unknown ids are a 400."""
     displays = {entry["value"]: entry.get("display") for entry in members or () if entry.get("value")}
     wanted = list(displays)
@@ -155,14 +158,18 @@ def _resolve_members(directory_id, members, own_id=None):
             common.scope(User, directory_id) & User.id.in_(chunk)).tuples()})
         found.update({gid: "Group" for (gid,) in Group.select(Group.id).where(
             (Group.directory == directory_id) & Group.id.in_(chunk)).tuples()})
-    missing = [value for value in wanted if value not in found]
+    missing = [value for value in wanted if value not in found and value not in gone_ok]
+    wanted = [value for value in wanted if value in found]
     if missing:
         raise errors.InvalidValue(f"Member '{missing[0]}' is not a User or Group of this directory.")
     return {value: (found[value], displays[value]) for value in wanted}
 
 
-def _sync_members(group_id, wanted):
-    """Write only what changed: removed members, added members, renamed displays."""
+def _sync_members(group_id, wanted, read_members=frozenset()):
+    """Write only what changed: removed members, added members, renamed displays.
+
+    A member of read_members no longer stored was removed since by a concurrent delete of that
+    user or group (every group write holds the group's lock): it is not added back."""
     existing = dict(Membership.select(Membership.member_id, Membership.display)
                     .where(Membership.group_id == group_id).tuples())
     removed = list(existing.keys() - wanted.keys())
@@ -173,7 +180,7 @@ def _sync_members(group_id, wanted):
         if mid in existing and existing[mid] != display:
             Membership.update(display=display).where(
                 (Membership.group_id == group_id) & (Membership.member_id == mid)).execute()
-    added = {mid: member for mid, member in wanted.items() if mid not in existing}
+    added = {mid: member for mid, member in wanted.items() if mid not in existing and mid not in read_members}
     _add_members(group_id, added)
     return set(added), set(removed)
 

@@ -1,34 +1,40 @@
-"""Fixtures: a fresh app on a temp SQLite file (or USERSYNC_TEST_DATABASE_URL), and a SCIM client."""
+"""Fixtures: a fresh app on a temp SQLite file (or on USERSYNC_TEST_DATABASE_URL, see tests/postgres.py), and a SCIM
+client."""
 
-import os
 import uuid
 
 import pytest
 from jinja2 import BytecodeCache
 
 from app import create_app
+from tests.postgres import DATABASES
 
 SCIM = "/plugins/servlet/usersync/scim"
 SCIM_JSON = "application/scim+json"
 
 
-def _database_url(tmp_path):
-    """A temp SQLite file, or a fresh schema on the PostgreSQL server named by the environment."""
-    url = os.environ.get("USERSYNC_TEST_DATABASE_URL")
-    return url or f"sqlite:///{tmp_path / 'usersync.db'}"
-
-
 def fresh_database(tmp_path):
-    """(url, database) of an empty store: a new SQLite file, or the PostgreSQL test database emptied."""
-    from models import db, init_db
-    from models.migrations import TABLES, SchemaVersion
+    """(url, database) of an empty store, bound: a new SQLite file, or the PostgreSQL test database emptied."""
+    from models import init_db
 
-    url = _database_url(tmp_path)
+    url = DATABASES.url if DATABASES else f"sqlite:///{tmp_path / 'usersync.db'}"
     database = init_db(url)
-    if url.startswith("postgres"):
-        with db.connection_context():
-            db.drop_tables(list(TABLES) + [SchemaVersion], cascade=True)
+    if DATABASES:
+        DATABASES.empty(database)
     return url, database
+
+
+def separate_database_url(tmp_path, name="usersync.db"):
+    """The URL of an empty store of its own, beside the tests' one (a server of its own, a restore's
+    target): tmp_path/name on SQLite, a new database on PostgreSQL (dropped when the session ends)."""
+    return DATABASES.new() if DATABASES else f"sqlite:///{tmp_path / name}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_separate_databases():
+    yield
+    if DATABASES:
+        DATABASES.drop_created()
 
 
 @pytest.fixture

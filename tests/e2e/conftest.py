@@ -1,4 +1,5 @@
-"""A real `usersync serve` process (waitress, 4 threads) on a temp SQLite file, and a stdlib HTTP helper."""
+"""A real `usersync serve` process (waitress, 4 threads) on a store of its own (a temp SQLite file, or a new
+PostgreSQL database), and a stdlib HTTP helper."""
 
 import http.client
 import json
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import separate_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "/plugins/servlet/usersync/scim"
@@ -49,11 +52,11 @@ class Response:
 
 
 class Server:
-    """One `usersync serve` subprocess with its own database and IdP app."""
+    """One `usersync serve` subprocess with its own database (or database_url's) and IdP app."""
 
-    def __init__(self, workdir, threads=4):
+    def __init__(self, workdir, threads=4, database_url=None):
         self.workdir = Path(workdir)
-        self.database_url = f"sqlite:///{self.workdir / 'e2e.db'}"
+        self.database_url = database_url or separate_database_url(self.workdir, "e2e.db")
         self.env = {**os.environ, "USERSYNC_DATABASE_URL": self.database_url,
                     "USERSYNC_SECRET_KEY": "e2e-only", "USERSYNC_ADMIN_PASSWORD": "e2e-admin-password",
                     "PYTHONUNBUFFERED": "1"}
@@ -83,25 +86,37 @@ class Server:
         created = self.cli("apps", "create", "--name", app_name, "--provider", "oracle", "--json")
         assert created.returncode == 0, f"apps create failed ({created.returncode}):\n{created.stderr}"
         self.app = json.loads(created.stdout)
+        return self.serve()
+
+    def serve(self, wait=True):
+        """Start serving the database as it is (self.app: an app it holds) and wait until the SCIM endpoint
+        answers (wait=False: return at once; then wait_until_ready())."""
         self.port = free_port()
         self._stdout = open(self.workdir / "serve.stdout", "wb")
         self._stderr = open(self.workdir / "serve.stderr", "wb")
         self.process = subprocess.Popen(
             usersync("serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(self.threads)),
             cwd=REPO, env=self.env, stdout=self._stdout, stderr=self._stderr)
-        self._wait_until_ready()
+        if wait:
+            self.wait_until_ready()
         return self
 
-    def _wait_until_ready(self):
+    def wait_until_ready(self):
+        """Until the server answers: /ready when it has no app yet, else the SCIM endpoint."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._abort(f"usersync serve exited with {self.process.returncode} before answering")
             try:
-                self.request("GET", "/ServiceProviderConfig", timeout=2)
-                return
+                if self.app is None:
+                    if self.request("GET", "/ready", raw_path=True, token=None, timeout=2).status == 200:
+                        return
+                else:
+                    self.request("GET", "/ServiceProviderConfig", timeout=2)
+                    return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self._abort(f"usersync serve did not answer on {self.base_url} within {START_TIMEOUT} s")
 
     def _abort(self, message):

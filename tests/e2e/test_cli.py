@@ -1,4 +1,4 @@
-"""`usersync apps ...` and `usersync serve --help` against a temp SQLite file."""
+"""`usersync apps ...` and `usersync serve --help` against an empty store."""
 
 import json
 import re
@@ -7,6 +7,7 @@ import pytest
 
 from app import create_app
 from store.apps import token_hash
+from tests.conftest import fresh_database
 
 from .conftest import PREFIX, CliRunnerOn
 
@@ -41,7 +42,7 @@ class Cli(CliRunnerOn):
 
 @pytest.fixture
 def cli(tmp_path):
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}")
+    return Cli(fresh_database(tmp_path)[0])
 
 
 def test_create_prints_json_with_a_url_safe_token(cli):

@@ -1,11 +1,11 @@
-"""`usersync admin set-password` against a temp SQLite file, then signing in with the new password."""
+"""`usersync admin set-password` against an empty store, then signing in with the new password."""
 
 import importlib
 
 import pytest
 
 from app import create_app
-from tests.conftest import AdminClient
+from tests.conftest import AdminClient, fresh_database
 from tests.e2e.conftest import CliRunnerOn
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +37,7 @@ class Cli(CliRunnerOn):
 
 @pytest.fixture
 def cli(tmp_path):
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}")
+    return Cli(fresh_database(tmp_path)[0])
 
 
 def test_set_password_from_stdin_then_sign_in_with_it(cli):

@@ -1,4 +1,4 @@
-"""`usersync audit`, `usersync audit purge` and `usersync traffic NAME` against a temp SQLite file."""
+"""`usersync audit`, `usersync audit purge` and `usersync traffic NAME` against an empty store."""
 
 import csv
 import io
@@ -10,6 +10,7 @@ import pytest
 from models import db, init_db, migrate, utcnow
 from models.audit import AuditEvent
 from store import apps, audit, traffic
+from tests.conftest import fresh_database
 from tests.e2e.conftest import CliRunnerOn
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +41,7 @@ class Cli(CliRunnerOn):
 
 @pytest.fixture
 def cli(tmp_path):
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}")
+    return Cli(fresh_database(tmp_path)[0])
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`usersync apps set/show/map/unmap`, `apps create --directory` and `usersync directories` on a temp SQLite file."""
+"""`usersync apps set/show/map/unmap`, `apps create --directory` and `usersync directories` on an empty store."""
 
 import dataclasses
 import json
@@ -10,6 +10,7 @@ import pytest
 from app import create_app
 from cli.apps import as_text
 from provisioning.options import HELP, Options
+from tests.conftest import fresh_database
 
 from .conftest import PREFIX, CliRunnerOn
 
@@ -36,7 +37,7 @@ class Cli(CliRunnerOn):
 
 @pytest.fixture
 def cli(tmp_path):
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}")
+    return Cli(fresh_database(tmp_path)[0])
 
 
 @pytest.fixture

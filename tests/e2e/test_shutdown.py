@@ -3,11 +3,13 @@
 import json
 import signal
 import socket
-import sqlite3
 import threading
 import time
 
 import pytest
+from playhouse.db_url import connect
+
+from models import User
 
 from .conftest import Server
 
@@ -78,8 +80,10 @@ def test_sigterm_lets_a_request_in_flight_finish_then_exits_0(tmp_path):
     assert len(results) == OPERATIONS and {each["status"] for each in results} == {"201"}
     assert code == 0, stderr
     assert "usersync stopped" in stderr and "Traceback" not in stderr and "cut off" not in stderr, stderr
-    with sqlite3.connect(tmp_path / "e2e.db") as store:
-        assert store.execute("SELECT count(*) FROM user WHERE user_name LIKE 'drain-%'").fetchone() == (OPERATIONS,)
+    store = connect(server.database_url)
+    with store.bind_ctx([User]):
+        assert User.select().where(User.user_name.startswith("drain-")).count() == OPERATIONS
+    store.close()
     # `usersync serve` logs each request as one JSON line on stderr, the token nowhere.
     logged = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     bulk_line = next(line for line in logged if line["request_id"] == "drain-bulk")
