@@ -10,6 +10,7 @@ from .backup import backup, restore
 from .directories import directories
 from .serve import serve
 from .simulate import simulate
+from .sync import sync, sync_source
 
 
 def _create_app():
@@ -40,3 +41,5 @@ main.add_command(simulate)
 main.add_command(admin)
 main.add_command(backup)
 main.add_command(restore)
+main.add_command(sync)
+main.add_command(sync_source)

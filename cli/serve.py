@@ -25,6 +25,8 @@ def serve(host, port, threads):
     """Serve the SCIM endpoint and admin pages with waitress."""
     from waitress import create_server
 
+    from provisioning import scheduler as pull_scheduler
+
     app = current_app._get_current_object()
     if not app.config["TESTING"]:
         _configure_logging()
@@ -37,13 +39,16 @@ def serve(host, port, threads):
     stops = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, _frame: stops.append(received))
+    scheduler = pull_scheduler.start(app)  # pulls from IdPs (REST API apps), while this instance leads
     try:
         while not stops:
             _poll(server, sockets)
+        scheduler.stopping.set()  # a pull in progress saves its place while the requests drain
         busy = _drain(server, sockets, stops)
         if busy:
             click.echo(f"usersync: {busy} connection(s) still busy were cut off", err=True)
     finally:
+        scheduler.stop()
         _close(server, sockets)
     click.echo("usersync stopped", err=True)
 

@@ -11,6 +11,7 @@ from .group import Group, Membership
 from .host import HostGroup, HostMembership
 from .idp_app import IdpApp
 from .migrations import migrate
+from .sync import SyncLink, SyncRun, SyncSource
 from .user import User, UserValue
 
 SQLITE_PRAGMAS = {
@@ -21,7 +22,8 @@ SQLITE_PRAGMAS = {
 }
 
 __all__ = ["AdminAccount", "LoginFailure", "AuditEvent", "BaseModel", "Directory", "Group", "HostGroup", "HostMembership", "IdpApp", "Membership",
-           "TrafficEntry", "User", "UserValue", "db", "init_db", "migrate", "new_id", "utcnow"]
+           "SyncLink", "SyncRun", "SyncSource", "TrafficEntry", "User", "UserValue", "db", "init_db", "migrate", "new_id",
+           "utcnow"]
 
 
 POOL = {"max_connections": 64, "stale_timeout": 300, "timeout": 10}

@@ -18,10 +18,11 @@ from .directory import Directory
 from .group import Group, Membership
 from .host import HostGroup, HostMembership
 from .idp_app import IdpApp
+from .sync import SyncLink, SyncRun, SyncSource
 from .user import User, UserValue
 
 TABLES = (Directory, IdpApp, User, UserValue, Group, Membership, HostGroup, HostMembership,
-          AuditEvent, TrafficEntry, AdminAccount, LoginFailure)
+          AuditEvent, TrafficEntry, AdminAccount, LoginFailure, SyncSource, SyncRun, SyncLink)
 DEFAULT_USERS_GROUP = {"Confluence": "confluence-users", "Jira": "jira-software-users", "Bitbucket": "stash-users"}
 
 
@@ -53,10 +54,16 @@ def _v2_paging_indexes(_host_product):
             migrator.add_index("group", ("directory_id", "created", "id")))
 
 
+def _v3_pull_sync(_host_product):
+    """Pulling from an IdP (issue 7): each app's source, its runs, and the source ids it linked."""
+    db.create_tables([SyncSource, SyncRun, SyncLink])
+
+
 # Append-only: (number, step) where step(host_product) upgrades a store from number - 1.
 MIGRATIONS = (
     (1, _v1_baseline),
     (2, _v2_paging_indexes),
+    (3, _v3_pull_sync),
 )
 
 

@@ -37,19 +37,24 @@ class ScimClient:
         self.credentials = source.credentials()
         self.http = Http(timeout=timeout, verify=verify, retries=retries, sleep=sleep, transport=transport)
 
-    def iter_users(self, since=None, attributes=None):
-        """Every user (or those modified after ``since``), as a Listing; FilterRefused if ``since`` is refused."""
-        return self._listing("/Users", since, attributes=attributes)
+    def iter_users(self, since=None, attributes=None, start=1):
+        """Every user (or those modified after ``since``), as a Listing from startIndex ``start``;
+        FilterRefused if ``since`` is refused."""
+        return self._listing("/Users", since, attributes=attributes, start=start)
 
-    def iter_groups(self, since=None, attributes=None, members=True):
+    def iter_groups(self, since=None, attributes=None, members=True, start=1):
         """Every group (or those modified after ``since``) with its full members unless ``members`` is False."""
         if not members:
-            return self._listing("/Groups", since, attributes=attributes, excluded="members")
+            return self._listing("/Groups", since, attributes=attributes, excluded="members", start=start)
         if self.source.members_in_list:
-            return self._listing("/Groups", since, attributes=attributes)
+            return self._listing("/Groups", since, attributes=attributes, start=start)
         # Oracle IDCS: members are returned only on request, at most 10,000 per GET, so each
         # group's members are read from the group itself, a page at a time.
-        return self._listing("/Groups", since, attributes=attributes, expand=self._with_members)
+        return self._listing("/Groups", since, attributes=attributes, expand=self._with_members, start=start)
+
+    def get_user(self, user_id):
+        """One user, or None if it no longer exists."""
+        return self._get("/Users/" + quote(user_id, safe=""), {}, missing_ok=True)
 
     def get_group(self, group_id):
         """One group with all its members, or None if it no longer exists."""
@@ -73,7 +78,7 @@ class ScimClient:
     def __exit__(self, *exc):
         self.close()
 
-    def _listing(self, path, since, *, attributes=None, excluded=None, expand=None):
+    def _listing(self, path, since, *, attributes=None, excluded=None, expand=None, start=1):
         """A Listing of ``path``, filtered on meta.lastModified when ``since`` is given."""
         params = {}
         if since is not None:
@@ -86,7 +91,7 @@ class ScimClient:
         def fetch(start, count):
             return self._get(path, {**params, "startIndex": start, "count": count}, listing=True)
 
-        return Listing(fetch, self.page_size, expand=expand)
+        return Listing(fetch, self.page_size, expand=expand, start=start)
 
     def _with_members(self, group):
         """The group as listed, with the members read from the group itself; None if it was deleted since."""

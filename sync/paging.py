@@ -16,11 +16,16 @@ MAX_PAGES = 10_000
 class Listing:
     """The resources of one search, fetched a page at a time as it is iterated (once)."""
 
-    def __init__(self, fetch, page_size, *, expand=None, max_pages=MAX_PAGES):
+    def __init__(self, fetch, page_size, *, expand=None, max_pages=MAX_PAGES, start=1):
         self._fetch = fetch  # (startIndex, count) -> ListResponse dict
         self._expand = expand or (lambda resource: resource)  # the resource to yield, or None to skip it
         self.page_size = page_size
         self.max_pages = max_pages
+        # A resumed listing starts further on; the resources before ``start`` count as seen once
+        # (the caller that resumes it vouches for them, having seen them before it stopped).
+        self.start = start
+        self.next_index = start  # the startIndex of the next page to fetch
+        self.pending = 0  # resources of the current page not yet yielded: 0 after the last one
         self.pages = 0
         self.seen = 0  # resources yielded (unique ids)
         self.duplicates = 0  # resources skipped because their id was already yielded
@@ -39,7 +44,7 @@ class Listing:
         """True when paging ended normally, totalResults never changed, and every counted resource was seen."""
         if self.stopped not in ("end", "stalled") or len(set(self.totals)) > 1:
             return False
-        return self.total is None or self.seen == self.total
+        return self.total is None or self.seen + self.start - 1 == self.total
 
     def __iter__(self):
         if self._started:
@@ -49,7 +54,7 @@ class Listing:
 
     def _pages(self):
         seen_ids = set()
-        start = 1  # RFC 7644 §3.4.2.4: startIndex is 1-based
+        start = self.start  # RFC 7644 §3.4.2.4: startIndex is 1-based
         while self.pages < self.max_pages:
             body = self._fetch(start, self.page_size)
             self.pages += 1
@@ -61,8 +66,11 @@ class Listing:
                 self.totals.append(total)
             fresh = [r for r in resources if not _repeat(r, seen_ids)]
             self.duplicates += len(resources) - len(fresh)
+            self.next_index = start + len(resources)
+            self.pending = len(fresh)
             for resource in fresh:
                 self.seen += 1
+                self.pending -= 1
                 expanded = self._expand(resource)
                 if expanded is None:  # gone between the list and the read of its details
                     self.vanished += 1

@@ -14,7 +14,7 @@ from cli import main
 from models import db
 from store import apps, directories
 from store import backup as store_backup
-from tests.conftest import AdminClient, ScimClient, fresh_database
+from tests.conftest import AdminClient, ScimClient, separate_database_url
 from tests.e2e.conftest import CliRunnerOn
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +105,22 @@ def fill(app):
     failed = AdminClient(app.test_client()).post("/plugins/servlet/usersync/admin/login",
                                                  data={"username": "admin", "password": "not the password"})
     assert failed.status_code == 401
+    _pull_source(alice["id"])
     return tokens
+
+
+def _pull_source(user_id):
+    """A REST API app with its encrypted source, one finished pull and the link it made."""
+    from models import SyncLink, SyncRun, SyncSource
+
+    with db.connection_context():
+        pulling, _ = apps.create("IDCS pull", "oracle", "rest")
+        SyncSource.create(app=pulling, kind="oracle", settings='{"domain_url": "https://idcs.example.com"}',
+                          secret="gAAAAB-encrypted", schedule="daily")
+        run = SyncRun.create(app=pulling, trigger="manual", full=True, status="succeeded", phase="done", done=1,
+                             counts='{"created": 1}', cursor="{}")
+        SyncLink.create(app=pulling, kind="User", source_id="idcs-1", local_id=user_id, seen_run=run.id,
+                        digest="0" * 64)
 
 
 def fill_a_little(app):
@@ -133,12 +148,9 @@ def source(app):
 
 @pytest.fixture
 def target(tmp_path):
-    """make() -> a CLI on a fresh store (PostgreSQL: the test database, emptied)."""
+    """make() -> a CLI on an empty store of its own (PostgreSQL: a second database)."""
     def make():
-        (tmp_path / "restored").mkdir()
-        url, database = fresh_database(tmp_path / "restored")
-        database.close()
-        return Cli(url)
+        return Cli(separate_database_url(tmp_path, "restored.db"))
     return make
 
 

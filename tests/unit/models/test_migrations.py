@@ -4,6 +4,18 @@ from models import db, migrate
 from models.migrations import MIGRATIONS, TABLES, SchemaVersion
 
 
+def _columns():
+    return {table._meta.table_name: sorted((c.name, c.data_type.lower(), c.null, c.primary_key)
+                                           for c in db.get_columns(table._meta.table_name))
+            for table in TABLES}
+
+
+def _foreign_keys():
+    return {table._meta.table_name: sorted((k.column, k.dest_table, k.dest_column)
+                                           for k in db.get_foreign_keys(table._meta.table_name))
+            for table in TABLES}
+
+
 def _indexes():
     return {table._meta.table_name: sorted((index.name, tuple(index.columns), index.unique)
                                            for index in db.get_indexes(table._meta.table_name))
@@ -29,3 +41,15 @@ def test_migrating_a_current_store_changes_nothing(store_db):
     before = _indexes()
     migrate()
     assert _indexes() == before
+
+
+def test_a_version_2_store_gets_the_pull_sync_tables_a_fresh_one_has(store_db):
+    from models import SyncLink, SyncRun, SyncSource
+
+    fresh = (_columns(), _indexes(), _foreign_keys())
+    db.drop_tables([SyncLink, SyncRun, SyncSource])
+    SchemaVersion.delete().where(SchemaVersion.version >= 3).execute()
+    assert "sync_source" not in db.get_tables()
+    migrate()
+    assert (_columns(), _indexes(), _foreign_keys()) == fresh
+    assert {row.version for row in SchemaVersion.select()} == {number for number, _ in MIGRATIONS}

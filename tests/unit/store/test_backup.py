@@ -10,11 +10,11 @@ import peewee
 import pytest
 
 from models import (AdminAccount, AuditEvent, Directory, Group, HostGroup, HostMembership, IdpApp, LoginFailure,
-                    Membership, TrafficEntry, User, UserValue, db, migrate)
+                    Membership, SyncLink, SyncRun, SyncSource, TrafficEntry, User, UserValue, db, init_db, migrate)
 from store import admin, apps, passwords
 from store import backup as store_backup
 from store.backup import BackupError
-from tests.conftest import fresh_database
+from tests.conftest import separate_database_url
 
 pytestmark = pytest.mark.usefixtures("store_db")
 
@@ -69,17 +69,22 @@ def fill():
                         latency_ms=1.25, response_body='{"Resources": ["é"]}')
     AdminAccount.create(username="admin", password_hash=PASSWORD_HASH, password_changed=MOMENT)
     LoginFailure.create(key="127.0.0.1|admin", at=MOMENT)
+    SyncSource.create(app=idcs, kind="oracle", settings='{"kind": "oracle"}', secret="gAAAAB-encrypted",
+                      schedule="daily", next_run=MOMENT, watermark="2024-02-29T23:59:58.123Z")
+    pulled = SyncRun.create(app=idcs, trigger="schedule", full=True, status="succeeded", phase="done", done=2,
+                            counts='{"created": 2}', cursor='{"phase": "done"}', owner="host:1:2", heartbeat=MOMENT,
+                            started=MOMENT, finished=MOMENT)
+    SyncLink.create(app=idcs, kind="User", source_id="idcs-ü1", local_id=alice.id, seen_run=pulled.id, digest="0" * 64)
     return {"Oracle IDCS": idcs_token, "Okta": okta_token}
 
 
 @pytest.fixture
 def fresh_store(tmp_path):
-    """Rebinds the store to an empty, migrated database (PostgreSQL: the same database, emptied)."""
+    """Rebinds the store to an empty, migrated database of its own (PostgreSQL: a second database)."""
     databases = []
 
     def rebind():
-        (tmp_path / "fresh").mkdir()
-        databases.append(fresh_database(tmp_path / "fresh")[1])
+        databases.append(init_db(separate_database_url(tmp_path, "fresh.db")))
         migrate()
 
     yield rebind
