@@ -34,4 +34,5 @@ def template_helpers():
     return {"csrf_token": security.csrf_token, "signed_in": security.signed_in(), "navigation": navigation}
 
 
-from . import activity, apps, auth, directories, groups, options, users  # noqa: E402,F401  (routes register on bp)
+# Routes register on bp as each module is imported.
+from . import activity, apps, auth, directories, groups, options, sync, users  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""The setup wizard (the plugin's Configuration tab): provider → method → app name → Save → base URL and token."""
+"""The setup wizard (the plugin's Configuration tab): provider → method → app name → Save → base URL and token;
+for the REST API method, app name → connection (Test connection) → Save → Synchronize."""
 
 from flask import Blueprint
 
@@ -23,4 +24,4 @@ def headers(response):
     return security.add_headers(response)
 
 
-from . import steps  # noqa: F401  (routes register on bp)
+from . import rest, steps  # noqa: F401  (routes register on bp)

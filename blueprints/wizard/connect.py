@@ -74,5 +74,6 @@ def render_result(app, token, heading, steps=None):
         provider_label=app_store.PROVIDERS.get(app.provider, app.provider),
         connection=describe(scim_base_url()),
         options_url=link_to("admin.options", app_id=app.id),
+        sync_url=link_to("admin.app_sync", app_id=app.id) if app.method == "rest" else None,
         activity_url=link_to("admin.activity"),
     )

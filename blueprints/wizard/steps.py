@@ -1,16 +1,18 @@
-"""The wizard's steps: provider → sync method → app name → Save.
+"""The wizard's steps: provider → sync method → app name → Save (the REST API method: → connection → Save).
 
 Steps 1-3 are GET forms: the choices so far travel in the query string (and hidden fields), so Back,
-reload and bookmarks work and nothing is kept on the server. Only Save posts, and only Save writes.
+reload and bookmarks work and nothing is kept on the server. Only Save posts, and only Save writes;
+the REST API method's connection step (rest.py) posts its secret with Save, never in a query string.
 """
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 
 from models import IdpApp
 from store import apps as app_store
 from store import directories as directory_store
 
 from . import bp, connect
+from .source import REST_STEPS
 
 METHODS = {"scim": "SCIM", "rest": "REST API"}
 STEPS = ("Identity provider", "Sync method", "App name", "Connect")
@@ -36,34 +38,42 @@ def method():
 def details():
     """Step 3: the app's name and the directory it provisions into."""
     chosen, how = request.args.get("provider", ""), request.args.get("method", "")
-    problem = _check_choices(chosen, how)
+    problem = check_choices(chosen, how)
     if problem is not None:
         return problem
-    return _details_step(chosen, how, request.args.get("name", ""), request.args.get("directory", ""))
+    return details_step(chosen, how, request.args.get("name", ""), request.args.get("directory", ""))
 
 
 @bp.post("/save")
 def save():
-    """Create the app and show its SCIM base URL and bearer token, once."""
+    """Create the app and show its SCIM base URL and bearer token, once (REST API: on to its connection step)."""
     form = request.form
     chosen, how = form.get("provider", ""), form.get("method", "")
-    problem = _check_choices(chosen, how)
+    problem = check_choices(chosen, how)
     if problem is not None:
         return problem
     name, directory = form.get("name", "").strip(), form.get("directory", "").strip()
-    errors = _check_details(name, directory)
+    errors = check_details(name, directory)
     if errors:
-        return _details_step(chosen, how, name, directory, errors)
+        return details_step(chosen, how, name, directory, errors)
+    if how == "rest":  # its source is saved with it, from the connection step (rest.py)
+        return redirect(url_for("wizard.connection", provider=chosen, method=how, name=name, directory=directory),
+                        303)
     try:
         app, token = app_store.create(name, chosen, how, directory or None)
     except app_store.AppError as exc:
-        # A race with another admin (or the CLI) taking the name between the check and the insert.
-        field = "name" if IdpApp.by_name(name) is not None else "directory"
-        return _details_step(chosen, how, name, directory, {field: str(exc)})
+        return taken(chosen, how, name, directory, exc)
     return connect.render_result(app, token, f"{app.name} is ready", STEPS)
 
 
-def _check_choices(chosen, how):
+def taken(chosen, how, name, directory, exc):
+    """The details step again after create() refused: a race with another admin (or the CLI) taking the name
+    or removing the directory between the check and the insert."""
+    field = "name" if IdpApp.by_name(name) is not None else "directory"
+    return details_step(chosen, how, name, directory, {field: str(exc)})
+
+
+def check_choices(chosen, how):
     """The earlier step to show again when the provider or method is missing or unknown, else None."""
     if chosen not in app_store.PROVIDERS:
         return _provider_step(chosen, "Choose the identity provider you are connecting.")
@@ -72,7 +82,7 @@ def _check_choices(chosen, how):
     return None
 
 
-def _check_details(name, directory):
+def check_details(name, directory):
     """{field: message} for the name and directory; empty when both are fine."""
     errors = {}
     if not name:
@@ -102,11 +112,12 @@ def _method_step(chosen, how, error=None):
                            errors={"method": error} if error else {}), 400 if error else 200
 
 
-def _details_step(chosen, how, name, directory, errors=None):
+def details_step(chosen, how, name, directory, errors=None):
     directories = directory_store.list_directories()
     if not directory and directories:
         directory = directories[0]["name"]
-    return render_template("wizard/details.html", step=2, steps=STEPS, provider=chosen,
-                           provider_label=app_store.PROVIDERS[chosen], method=how, method_label=METHODS[how],
+    return render_template("wizard/details.html", step=2, steps=REST_STEPS if how == "rest" else STEPS,
+                           provider=chosen, provider_label=app_store.PROVIDERS[chosen], method=how,
+                           method_label=METHODS[how],
                            name=name, directory=directory, directories=directories, name_max=NAME_MAX,
                            errors=errors or {}), 400 if errors else 200

@@ -1,0 +1,87 @@
+"""The REST API method's connection step: where usersync pulls from, Test connection, and Save.
+
+The step is reached by GET with the earlier choices in the query string, like the steps before it;
+its form posts (the secret never travels in a URL). Save creates the app and its source together,
+or neither, and goes on to the app's Synchronization page.
+"""
+
+from flask import jsonify, redirect, render_template, request, url_for
+
+from models import db
+from store import apps as app_store
+from store import sync_sources
+from sync.sources import SourceConfigError
+
+from . import bp, source, steps
+from .source import SourceForm
+
+
+@bp.get("/connection")
+def connection():
+    """Step 4 of the REST API method: the source's URL and credentials."""
+    chosen, name, directory = _choices(request.args)
+    problem = _earlier_step(chosen, name, directory)
+    if problem is not None:
+        return problem
+    return _connection_step(chosen, name, directory, SourceForm.blank(source.kind_for(chosen)))
+
+
+@bp.post("/connection")
+def connection_save():
+    """Save the app with its source, or (action=test, the page without JavaScript) test the typed settings."""
+    chosen, name, directory = _choices(request.form)
+    problem = _earlier_step(chosen, name, directory)
+    if problem is not None:
+        return problem
+    form = SourceForm.typed(source.kind_for(chosen), request.form)
+    testing = request.form.get("action") == "test"
+    try:
+        pulled = form.build()
+        if testing:
+            return _connection_step(chosen, name, directory, form, result=source.run_test(pulled))
+        app = _create(chosen, name, directory, form, pulled)
+    except SourceConfigError as error:
+        return _connection_step(chosen, name, directory, form, errors={error.name: source.field_message(error)},
+                                result=source.config_outcome(error) if testing else None)
+    except app_store.AppError as exc:
+        return steps.taken(chosen, "rest", name, directory, exc)
+    return redirect(url_for("admin.app_sync", app_id=app.id, created=1), 303)
+
+
+@bp.post("/connection/test")
+def connection_test():
+    """Test connection with the posted settings, nothing saved: the outcome as JSON (400: a setting is wrong)."""
+    chosen = request.form.get("provider", "")
+    if chosen not in app_store.PROVIDERS:
+        return jsonify(source.config_outcome(SourceConfigError("provider", "choose the identity provider first"))), 400
+    return source.test_json(SourceForm.typed(source.kind_for(chosen), request.form))
+
+
+def _choices(data):
+    return data.get("provider", ""), data.get("name", "").strip(), data.get("directory", "").strip()
+
+
+def _earlier_step(chosen, name, directory):
+    """The step to show again when the provider, the name or the directory is not right, else None."""
+    problem = steps.check_choices(chosen, "rest")
+    if problem is not None:
+        return problem
+    errors = steps.check_details(name, directory)
+    return steps.details_step(chosen, "rest", name, directory, errors) if errors else None
+
+
+def _create(chosen, name, directory, form, pulled):
+    """The app and its source, in one transaction: a source the store refuses leaves no app behind."""
+    with db.atomic():
+        app, _token = app_store.create(name, chosen, "rest", directory or None)
+        sync_sources.configure(app, pulled.kind, source.stored_settings(pulled), form.secrets(), source.key())
+    return app
+
+
+def _connection_step(chosen, name, directory, form, errors=None, result=None):
+    html = render_template(
+        "wizard/connection.html", step=3, steps=source.REST_STEPS, provider=chosen,
+        provider_label=app_store.PROVIDERS[chosen], method="rest", method_label=steps.METHODS["rest"],
+        name=name, directory=directory, form=form.shown_again(), errors=errors or {}, result=result,
+        labels=source.LABELS, auths=source.AUTHS, oracle_scope=source.ORACLE_SCOPE)
+    return html, 400 if errors else 200
