@@ -93,7 +93,7 @@ def meta(resource_type, row):
 
 def timestamp(value):
     """An xsd:dateTime in UTC with millisecond precision."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat(timespec="milliseconds") + "Z"  # half strftime's cost, twice per row of a page
 
 
 def _entry(row):
