@@ -15,9 +15,9 @@ from .sync import SyncLink, SyncRun, SyncSource
 from .user import User, UserValue
 
 SQLITE_PRAGMAS = {
+    "busy_timeout": 10000,  # first: switching a new file to WAL must wait for a process doing the same
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 10000,
     "synchronous": "full",  # an acknowledged write survives a power loss too (WAL fsync per commit)
 }
 
