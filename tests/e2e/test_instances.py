@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from urllib.parse import quote
 
 import pytest
@@ -20,6 +19,17 @@ import pytest
 from tests.conftest import separate_database_url
 from tests.postgres import DATABASES
 
+from .bodies import (
+    add_members,
+    complete_user,
+    new_group,
+    new_user,
+    patch,
+    remove_member,
+    unique,
+    version_of,
+    writable,
+)
 from .conftest import REPO, Server, assert_scim_error
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +38,6 @@ postgres_only = pytest.mark.skipif(
 
 THREADS = 8
 JOIN_TIMEOUT = 90
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 PATCHED = (200, 204)  # a PATCH applied: with the resource, or without a body
 
 
@@ -58,35 +65,6 @@ def stop_all(instances):
     for instance in instances:
         if instance.process is not None:
             instance.kill()
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def new_user(user_name):
-    return {"schemas": [USER], "userName": user_name, "displayName": user_name.title(),
-            "emails": [{"value": f"{user_name}@example.com", "type": "work", "primary": True}]}
-
-
-def new_group(name, member_ids=()):
-    return {"schemas": [GROUP], "displayName": name, "members": [{"value": mid} for mid in member_ids]}
-
-
-def patch(*operations):
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
-
-
-def add_members(member_ids):
-    return {"op": "add", "path": "members", "value": [{"value": mid} for mid in member_ids]}
-
-
-def remove_member(member_id):
-    return {"op": "remove", "path": f'members[value eq "{member_id}"]'}
-
-
-def version_of(body):
-    return int(re.fullmatch(r'W/"(\d+)"', body["meta"]["version"]).group(1))
 
 
 def relative(value, base_url):
@@ -319,21 +297,6 @@ def test_a_group_renamed_through_one_instance_while_a_member_is_deleted_through_
         final = both_answer_alike(pair, f"/Groups/{group}")
         assert final["displayName"] == f"{prefix}-g{pair_number}-r{rounds - 1}"
         assert [entry["value"] for entry in final.get("members", [])] == [stayer]
-
-
-def complete_user(base, variant):
-    """A full User body; every attribute differs between variants, so a mix would show."""
-    tag = f"v{variant}"
-    return {"schemas": [USER], "userName": f"{base}-{tag}", "externalId": f"ext-{base}-{tag}",
-            "displayName": f"Display {tag}", "title": f"Title {tag}", "userType": f"Type{variant}", "active": True,
-            "name": {"givenName": f"Given{variant}", "familyName": f"Family{variant}"},
-            "emails": [{"value": f"{base}-{tag}@example.com", "type": "work", "primary": True},
-                       {"value": f"{base}-{tag}@home.example.com", "type": "home"}],
-            "phoneNumbers": [{"value": f"+1-555-010{variant}", "type": "work"}]}
-
-
-def writable(body):
-    return {key: value for key, value in body.items() if key not in ("id", "meta", "schemas", "groups")}
 
 
 @postgres_only
