@@ -2,9 +2,11 @@
 
 import json
 import re
+from functools import lru_cache
 
 import orjson
 from flask import Response, current_app, request
+from werkzeug.sansio.utils import get_current_url
 
 from scim import constants, errors
 
@@ -14,7 +16,13 @@ _ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')  # a version, never a 5,000-digi
 
 def base_url():
     """The absolute SCIM base URL of this request, without a trailing slash."""
-    return request.host_url.rstrip("/") + PREFIX
+    return _base_url(request.scheme, request.host)
+
+
+@lru_cache(maxsize=64)
+def _base_url(scheme, host):
+    """request.host_url decodes the host (IDNA) anew on every call; a server sees a handful of hosts."""
+    return get_current_url(scheme, host).rstrip("/") + PREFIX
 
 
 def json_body():
