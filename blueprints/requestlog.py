@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 
+import orjson
 from flask import g, request, request_started
 
 from blueprints.scim import auth
@@ -36,14 +37,24 @@ def _finish(response):
     """X-Request-Id on the response and the request's log line: no query string, body, header or cookie."""
     request_id = g.get("request_id") or str(uuid.uuid4())
     response.headers["X-Request-Id"] = request_id
+    if not log.isEnabledFor(logging.INFO):
+        return response
     started = g.get("request_started")
-    log.info(json.dumps({
+    log.info(_json_line({
         "event": "request", "request_id": request_id, "method": request.method[:16],
         "path": request.path[:_MAX_PATH], "status": response.status_code,
         "ms": None if started is None else round((time.perf_counter() - started) * 1000, 1),
         "app": _idp_app_name(), "remote": request.remote_addr,
-    }, separators=(",", ":")))
+    }))
     return response
+
+
+def _json_line(fields):
+    """Compact JSON: orjson, or the standard library for what orjson refuses (a lone surrogate)."""
+    try:
+        return orjson.dumps(fields).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(fields, separators=(",", ":"))
 
 
 def _idp_app_name():

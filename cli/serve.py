@@ -97,6 +97,8 @@ def _close(server, sockets):
 
 def _configure_logging():
     """INFO and above on stderr; the request log's JSON lines (blueprints.requestlog) exactly as written."""
+    # No format here shows a thread, process or multiprocessing name: not looked up for every record.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging.config.dictConfig({
         "version": 1,
         "disable_existing_loggers": False,
