@@ -50,8 +50,10 @@ def check_version(row, expected_version):
 def page(model, directory_id, filter_string, sort_by, descending, start_index, count):
     """(total, rows of one page) of model in a directory; stable order, filter compiled to SQL.
 
-    The total is a count of its own (from the paging index; COUNT(*) OVER () would read every
-    matching row); rows are read-only records (see prepared.records_of).
+    A page that ends short of count holds the last of the matches, so its total needs no query:
+    a filter eq (one user) is one query. Otherwise the total is a count of its own (from the paging
+    index; COUNT(*) OVER () would read every matching row). Rows are read-only records (see
+    prepared.records_of).
     """
     from . import filters
 
@@ -59,13 +61,14 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     query = model.select(all_columns(model)).where(scope(model, directory_id))
     if filter_string:
         query = query.where(filters.where(rtype, filter_string))
-    total = db.execute(Select([query.order_by().select(SQL("1")).alias("_page")], [fn.COUNT(SQL("1"))])) \
-        .fetchone()[0]
-    if count == 0 or total < start_index:
-        return total, []
-    ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
-    rows = db.execute(query.order_by(*ordering).offset(start_index - 1).limit(count)).fetchall()
-    return total, records_of(model, rows)
+    rows = []
+    if count > 0:
+        ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
+        rows = db.execute(query.order_by(*ordering).offset(start_index - 1).limit(count)).fetchall()
+    if 0 < len(rows) < count or (start_index == 1 and len(rows) < count):
+        return start_index - 1 + len(rows), records_of(model, rows)
+    count_query = Select([query.order_by().select(SQL("1")).alias("_page")], [fn.COUNT(SQL("1"))])
+    return db.execute(count_query).fetchone()[0], records_of(model, rows)
 
 
 _COLUMNS = {}  # model -> its select list, rendered once
