@@ -5,6 +5,7 @@ from scim import errors
 from scim.attributes import USER_RESOURCE
 from store import audit
 from store import users as store
+from store.user_rows import MULTI
 
 from . import host_groups, patterns
 from .changes import diff, patched, writable
@@ -49,7 +50,7 @@ def delete(app, user_id, expected_version=None):
     """DELETE /Users/{id}: deactivate and unlink (nothing lost), or delete, as on_delete says."""
     options = load(app.options)
     with db.atomic():
-        row, current = store.locked(app.directory_id, user_id, expected_version)
+        row = store.locked_row(app.directory_id, user_id, expected_version)
         if options.on_delete == "delete":
             store.delete(row)
             operation, what = "delete-user", f"deleted host user '{row.host_username}' (on_delete is delete)"
@@ -58,7 +59,7 @@ def delete(app, user_id, expected_version=None):
             operation, what = "deactivate-user", (f"deactivated host user '{row.host_username}' and unlinked it "
                                                   "from SCIM (on_delete is deactivate); nothing was deleted")
         audit.record(app, operation, "applied", what, resource_type="User", resource_id=user_id,
-                     subject=current["userName"])
+                     subject=row.user_name)
 
 
 def host_username(options, user_name):
@@ -93,7 +94,7 @@ def _update(app, user_id, expected_version, incoming_for, with_groups=True):
                 host, rewrite = row.host_username, None
             else:
                 host, rewrite = host_username(options, decided["userName"])
-            store.write(row, decided, host)
+            store.write(row, decided, host, values_changed=any(name in changes for name in MULTI))
             what = _update_summary(host, changes) + (f"; {rewrite}" if rewrite and host != row.host_username else "")
             audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
                          subject=decided["userName"], changes=changes)

@@ -6,7 +6,7 @@ import peewee
 from models import Group, Membership, User, db, utcnow
 from scim import errors
 
-from . import common
+from . import common, prepared
 from .prepared import Prepared
 from .user_rows import meta
 
@@ -77,7 +77,7 @@ def write(group, doc, read_members=()):
     _check_unique(group.directory_id, doc["displayName"], group.id)
     wanted = _resolve_members(group.directory_id, doc.get("members"), group.id, gone_ok=set(read_members))
     bump = {"last_modified": utcnow(), "version": group.version + 1}
-    _save(lambda fields: Group.update(**fields, **bump).where(Group.id == group.id).execute(), doc)
+    _save(lambda fields: prepared.update(Group, group.id, **fields, **bump), doc)
     return _sync_members(group.id, wanted, set(read_members))
 
 

@@ -2,7 +2,7 @@
 
 import peewee
 
-from models import Group, Membership, User, UserValue, db, utcnow
+from models import Group, Membership, User, UserValue, utcnow
 from scim import errors
 
 from . import common, passwords, prepared, user_rows
@@ -30,9 +30,15 @@ def get(directory_id, user_id, with_groups=True):
 
 def locked(directory_id, user_id, expected_version=None):
     """(row, document) of a visible user, locked for a write, after the If-Match check."""
+    user = locked_row(directory_id, user_id, expected_version)
+    return user, documents([user], True)[0]
+
+
+def locked_row(directory_id, user_id, expected_version=None):
+    """A visible user's row, locked for a write, after the If-Match check; its values are not read."""
     user = common.scoped_row(User, directory_id, user_id, for_update=True)
     common.check_version(user, expected_version)
-    return user, documents([user], True)[0]
+    return user
 
 
 def unlinked(directory_id, user_name):
@@ -51,17 +57,18 @@ def insert(directory_id, doc, host_username, app_id):
         fields["active"] = True  # a new account is active unless the IdP says otherwise
     fields.update(_host_name(host_username), provisioned_by=app_id,
                   password_hash=passwords.hash_or_none(doc.get("password")))
-    try:
-        with db.atomic():
-            user = prepared.create(User, directory=directory_id, **fields)
+    try:  # no savepoint: the caller's transaction (or savepoint) rolls back with the Uniqueness error
+        user = prepared.create(User, directory=directory_id, **fields)
     except peewee.IntegrityError:
         raise errors.Uniqueness(f"userName '{doc['userName']}' is already in use.") from None
     _write_values(user.id, doc)
     return user.id
 
 
-def write(user, doc, host_username, relink=False):
-    """Store doc as the user's attributes (a password not sent is kept); bumps the version."""
+def write(user, doc, host_username, relink=False, values_changed=True):
+    """Store doc as the user's attributes (a password not sent is kept); bumps the version.
+
+    values_changed=False: no multi-valued attribute changed, and their rows are left as they are."""
     check_unique(user.directory_id, doc["userName"], host_username, user.id)
     fields = {**user_rows.columns(doc), **_host_name(host_username),
               "last_modified": utcnow(), "version": user.version + 1}
@@ -69,20 +76,19 @@ def write(user, doc, host_username, relink=False):
         fields["password_hash"] = passwords.hash_or_none(doc["password"])
     if relink:
         fields["scim_linked"] = True
-    try:
-        with db.atomic():
-            User.update(**fields).where(User.id == user.id).execute()
+    try:  # as in insert: the caller's transaction rolls back with the error
+        prepared.update(User, user.id, **fields)
     except peewee.IntegrityError:
         raise errors.Uniqueness(f"userName '{doc['userName']}' is already in use.") from None
-    UserValue.delete().where(UserValue.user == user.id).execute()
-    _write_values(user.id, doc)
+    if values_changed:
+        UserValue.delete().where(UserValue.user == user.id).execute()
+        _write_values(user.id, doc)
 
 
 def unlink(user):
     """Deactivate the host user and hide it from SCIM; its host groups stay."""
     Membership.delete().where(Membership.member_id == user.id).execute()
-    User.update(active=False, scim_linked=False, last_modified=utcnow(), version=user.version + 1).where(
-        User.id == user.id).execute()
+    prepared.update(User, user.id, active=False, scim_linked=False, last_modified=utcnow(), version=user.version + 1)
 
 
 def delete(user):
