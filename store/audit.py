@@ -63,8 +63,7 @@ def record_each(app, operation, outcome, reason, subjects, *, resource_type=None
              "at": utcnow()}
             for resource_id, subject in subjects]
     with _within_transaction():
-        for start in range(0, len(rows), 500):
-            AuditEvent.insert_many(rows[start:start + 500]).execute()
+        prepared.insert_many(AuditEvent, rows)
 
 
 def _within_transaction():

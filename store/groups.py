@@ -51,13 +51,12 @@ def change_members(group, added, removed, redisplayed):
                                group.id)
     removed = list(removed)
     for start in range(0, len(removed), _CHUNK):
-        Membership.delete().where((Membership.group_id == group.id)
-                                  & Membership.member_id.in_(removed[start:start + _CHUNK])).execute()
+        _DROP_MEMBERS.run(group.id, removed[start:start + _CHUNK])
     for mid, display in redisplayed.items():
         Membership.update(display=display).where(
             (Membership.group_id == group.id) & (Membership.member_id == mid)).execute()
     _add_members(group.id, members)
-    Group.update(last_modified=utcnow(), version=group.version + 1).where(Group.id == group.id).execute()
+    prepared.update(Group, group.id, last_modified=utcnow(), version=group.version + 1)
 
 
 def insert(directory_id, doc):
@@ -154,15 +153,21 @@ def _resolve_members(directory_id, members, own_id=None, gone_ok=frozenset()):
     found = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        found.update({uid: "User" for (uid,) in User.select(User.id).where(
-            common.scope(User, directory_id) & User.id.in_(chunk)).tuples()})
-        found.update({gid: "Group" for (gid,) in Group.select(Group.id).where(
-            (Group.directory == directory_id) & Group.id.in_(chunk)).tuples()})
+        found.update({uid: "User" for (uid,) in _USERS_AMONG.tuples(directory_id, chunk)})
+        found.update({gid: "Group" for (gid,) in _GROUPS_AMONG.tuples(directory_id, chunk)})
     missing = [value for value in wanted if value not in found and value not in gone_ok]
     wanted = [value for value in wanted if value in found]
     if missing:
         raise errors.InvalidValue(f"Member '{missing[0]}' is not a User or Group of this directory.")
     return {value: (found[value], displays[value]) for value in wanted}
+
+
+_USERS_AMONG = Prepared(lambda directory_id, ids: User.select(User.id).where(
+    common.scope(User, directory_id) & User.id.in_(ids)))
+_GROUPS_AMONG = Prepared(lambda directory_id, ids: Group.select(Group.id).where(
+    (Group.directory == directory_id) & Group.id.in_(ids)))
+_DROP_MEMBERS = Prepared(lambda group_id, member_ids: Membership.delete().where(
+    (Membership.group_id == group_id) & Membership.member_id.in_(member_ids)))
 
 
 def _sync_members(group_id, wanted, read_members=frozenset()):
@@ -174,8 +179,7 @@ def _sync_members(group_id, wanted, read_members=frozenset()):
                     .where(Membership.group_id == group_id).tuples())
     removed = list(existing.keys() - wanted.keys())
     for start in range(0, len(removed), _CHUNK):
-        Membership.delete().where((Membership.group_id == group_id)
-                                  & Membership.member_id.in_(removed[start:start + _CHUNK])).execute()
+        _DROP_MEMBERS.run(group_id, removed[start:start + _CHUNK])
     for mid, (_, display) in wanted.items():
         if mid in existing and existing[mid] != display:
             Membership.update(display=display).where(
@@ -189,8 +193,7 @@ def _add_members(group_id, members):
     _hold(members)
     rows = [{"group": group_id, "member_id": mid, "member_type": kind, "display": display}
             for mid, (kind, display) in members.items()]
-    for start in range(0, len(rows), _CHUNK):
-        Membership.insert_many(rows[start:start + _CHUNK]).execute()
+    prepared.insert_many(Membership, rows)
 
 
 def _hold(members):

@@ -57,6 +57,11 @@ class Prepared:
         _, sql, params = self._bound(args)
         return db.execute_sql(sql, params).fetchall()
 
+    def run(self, *args):
+        """Run a DELETE or UPDATE; the number of rows it changed."""
+        _, sql, params = self._bound(args)
+        return db.execute_sql(sql, params).rowcount
+
     def _bound(self, args):
         shape = (type(db.obj), *(len(arg) if isinstance(arg, (list, tuple)) else None for arg in args))
         compiled = self._compiled.get(shape)
@@ -97,6 +102,43 @@ def create(model, **values):
         instance.__data__[primary.name] = cursor.fetchone()[0] if cursor.description else cursor.lastrowid
     instance._dirty.clear()
     return instance
+
+
+_MANY = {}  # (database class, model, column names, rows) -> (sql, slots)
+_BATCHES = (500, 100, 20, 5, 1)  # rows per INSERT: a few statement shapes per table, never one per length
+
+
+def insert_many(model, rows):
+    """INSERT rows (dicts with the same keys, field names) in batches whose SQL is generated once per
+    table, columns and batch size; fields left out get their defaults, called anew for each row."""
+    if not rows:
+        return
+    names = list(rows[0])
+    defaults = [(field.name, field.default) for field in model._meta.sorted_fields
+                if field.default is not None and field.name not in names]
+    columns = (*names, *(name for name, _ in defaults))
+    fields = [model._meta.fields[name] for name in columns]
+    values = [[row[name] for name in names] + [default() if callable(default) else default for _, default in defaults]
+              for row in rows]
+    start = 0
+    for size in _BATCHES:
+        while len(values) - start >= size:
+            _insert_batch(model, columns, fields, values[start:start + size])
+            start += size
+
+
+def _insert_batch(model, columns, fields, batch):
+    key = (type(db.obj), model, columns, len(batch))
+    compiled = _MANY.get(key)
+    if compiled is None:
+        width = len(fields)
+        query = model.insert_many([{field: _node(row * width + column) for column, field in enumerate(fields)}
+                                   for row in range(len(batch))])
+        sql, slots = query.sql()
+        compiled = _MANY[key] = (sql, slots)
+    sql, slots = compiled
+    flat = [field.db_value(value) for row in batch for field, value in zip(fields, row)]
+    db.execute_sql(sql, [flat[slot.position] if isinstance(slot, _Mark) else slot for slot in slots])
 
 
 _UPDATES = {}  # (database class, model, column names) -> (sql, slots, fields)

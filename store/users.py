@@ -141,5 +141,4 @@ def _write_values(user_id, doc):
     rows = user_rows.value_rows(doc)
     for row in rows:
         row["user"] = user_id
-    if rows:
-        UserValue.insert_many(rows).execute()
+    prepared.insert_many(UserValue, rows)

@@ -1,6 +1,7 @@
 """Queries whose SQL is generated once give what peewee's own run of them gives."""
 
 from models import Directory, User, UserValue
+from store import prepared
 from store.prepared import Prepared
 
 
@@ -40,3 +41,49 @@ def test_values_are_parameters_never_sql(store_db):
     by_name = Prepared(lambda name: User.select(User.id).where(User.user_name_lower == name))
     assert by_name.tuples("carol' OR '1'='1") == []
     assert User.select().count() == 1
+
+
+def test_run_deletes_and_counts_what_it_changed(store_db):
+    directory = Directory.select().first()
+    users = [_user(directory, f"user{n}") for n in range(3)]
+    drop = Prepared(lambda ids: User.delete().where(User.id.in_(ids)))
+    assert drop.run([users[0].id, users[2].id, "missing"]) == 2
+    assert [user.user_name for user in User.select()] == ["user1"]
+
+
+def test_update_writes_only_its_row_and_converts_values(store_db):
+    directory = Directory.select().first()
+    alice, bob = _user(directory, "alice"), _user(directory, "bob")
+    assert prepared.update(User, alice.id, display_name="Alice A", active=False, version=7) == 1
+    assert prepared.update(User, "missing", display_name="nobody", active=True, version=1) == 0
+    stored = User.get_by_id(alice.id)
+    assert (stored.display_name, stored.active, stored.version) == ("Alice A", False, 7)
+    assert User.get_by_id(bob.id).display_name is None
+
+
+def test_insert_many_fills_defaults_per_row_in_a_few_statement_shapes(store_db):
+    directory = Directory.select().first()
+    rows = [{"directory": directory.id, "user_name": f"u{n}", "user_name_lower": f"u{n}",
+             "host_username": f"u{n}", "host_username_lower": f"u{n}"} for n in range(127)]
+    before = len(prepared._MANY)
+    prepared.insert_many(User, rows)
+    stored = list(User.select().order_by(User.user_name_lower))
+    assert sorted(user.user_name for user in stored) == sorted(row["user_name"] for row in rows)
+    assert len({user.id for user in stored}) == 127  # new_id called for each row, not once
+    assert all(user.scim_linked is True and user.version == 1 for user in stored)
+    # 127 rows = 100 + 20 + 5 + 1 + 1: four shapes, whatever the count
+    assert len(prepared._MANY) - before <= 4
+    prepared.insert_many(User, [])
+    assert User.select().count() == 127
+
+
+def test_rows_keep_the_types_peewee_gives(store_db):
+    directory = Directory.select().first()
+    alice = _user(directory, "alice")
+    by_id = Prepared(lambda user_id: User.select().where(User.id == user_id))
+    (record,) = by_id.records(alice.id)
+    peewee_row = User.get_by_id(alice.id)
+    for field in User._meta.sorted_fields:
+        expected = peewee_row.__data__[field.name]  # a foreign key's id, not its row
+        assert getattr(record, field.name) == expected, field.name
+        assert type(getattr(record, field.name)) is type(expected), field.name
