@@ -18,6 +18,7 @@ ENTERPRISE_SIMPLE = {
     "employeeNumber": "employee_number", "costCenter": "cost_center", "organization": "organization",
     "division": "division", "department": "department",
 }
+_SIMPLE_PAIRS = tuple(SIMPLE.items())
 MULTI = ("emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates")
 ADDRESS = {
     "formatted": "formatted", "streetAddress": "street_address", "locality": "locality",
@@ -65,9 +66,12 @@ def _value_row(attribute, position, entry):
 def document(user, values=(), groups=None):
     """The canonical document of a User row, its UserValue rows and (optionally) its groups."""
     doc = {"id": user.id}
-    for name, column in SIMPLE.items():
-        _put(doc, name, getattr(user, column))
-    _put(doc, "active", user.active)
+    for name, column in _SIMPLE_PAIRS:
+        value = getattr(user, column)
+        if value:  # strings: None and "" are absent
+            doc[name] = value
+    if user.active is not None:
+        doc["active"] = user.active
     _put(doc, "name", _sub(user, NAME))
     for entry in values:
         doc.setdefault(entry.attribute, []).append(_entry(entry))

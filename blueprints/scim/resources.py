@@ -25,9 +25,9 @@ def list_query(raw, search_body=False):
                          config["SCIM_FILTER_MAX_LENGTH"], config["SCIM_FILTER_MAX_TERMS"])
 
 
-def present(rtype, doc, include=None, exclude=None):
-    """Render one document as its response body, projected."""
-    return projection.apply(rtype, render.resource(rtype, doc, base_url()), include, exclude)
+def present(rtype, doc, include=None, exclude=None, base=None):
+    """Render one document as its response body (under base, else this request's base URL), projected."""
+    return projection.apply(rtype, render.resource(rtype, doc, base or base_url()), include, exclude)
 
 
 def respond(rtype, doc, status=200):
@@ -47,7 +47,8 @@ def search_page(rtype, query):
     total, docs = STORES[rtype.name].search(
         directory_id(), query.filter, query.sort_by, query.descending,
         query.start_index, query.count, heavy)
-    return total, [present(rtype, doc, include, exclude) for doc in docs]
+    base = base_url()
+    return total, [present(rtype, doc, include, exclude, base) for doc in docs]
 
 
 def _item_projection(rtype):
