@@ -50,20 +50,20 @@ class Server:
     def pid(self):
         return self.process.pid
 
-    def start(self):
-        """Start the process and wait until ready_path answers 200."""
+    def start(self, timeout=START_TIMEOUT):
+        """Start the process and wait (at most timeout seconds) until ready_path answers 200."""
         with open(self.log_path, "wb") as log:
             # preexec_fn is unsafe once threads run: the servers start before the load threads do.
             self.process = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=log, stderr=log,
                                             preexec_fn=_die_with_parent)  # noqa: PLW1509
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
             if _answers(self.target.port, self.ready_path):
                 return self
             time.sleep(0.05)
-        raise RuntimeError(f"{self.name} did not answer within {START_TIMEOUT} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not answer within {timeout} s:\n{self.log_tail()}")
 
     def stop(self):
         """SIGTERM, then SIGKILL if it lingers; safe to call twice or before start."""
