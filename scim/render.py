@@ -26,7 +26,8 @@ def _add_refs(body, base_url):
     """RFC 7643 §4.1.2 / §4.2: absolute $ref for groups, members and the manager."""
     for entry in body.get("groups", ()):
         entry["$ref"] = f"{base_url}/Groups/{entry['value']}"
-    for entry in body.get("members", ()):
+    members = body.get("members", ())
+    for entry in members if isinstance(members, list) else ():  # else rendered by the store, $ref included
         kind = "Groups" if entry.get("type") == "Group" else "Users"
         entry["$ref"] = f"{base_url}/{kind}/{entry['value']}"
     manager = body.get(constants.ENTERPRISE_USER, {}).get("manager")

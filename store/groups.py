@@ -1,6 +1,7 @@
 """SCIM Groups in one host directory, with memberships changed row by row."""
 
 
+import orjson
 import peewee
 
 from models import Group, Membership, User, db, utcnow
@@ -16,6 +17,17 @@ _CHUNK = 500
 def get(directory_id, group_id, with_members=True):
     """The canonical document of a group, or 404."""
     return documents([common.scoped_row(Group, directory_id, group_id)], with_members)[0]
+
+
+def get_rendered(directory_id, group_id, base_url):
+    """A group's document whose members are their response JSON already (an orjson.Fragment, $ref
+    under base_url included), built by the database: a 10,000-member GET made 10,000 dicts in Python."""
+    doc = documents([common.scoped_row(Group, directory_id, group_id)], False)[0]
+    (members,) = db.execute_sql(_members_json_sql(), {"base": f"{base_url}/", "group": group_id}
+                                if _postgres() else [f"{base_url}/", group_id]).fetchone()
+    if members and members != "[]":
+        doc["members"] = orjson.Fragment(members)
+    return doc
 
 
 def locked(directory_id, group_id, expected_version=None):
@@ -124,6 +136,28 @@ def _members_of(group_ids, member_ids=None):
             entry["display"] = display
         result.setdefault(group_id, []).append(entry)
     return result
+
+
+# Each member as _members_of and render.resource show it: value, type, display unless empty, $ref.
+_MEMBER_JSON = """CASE WHEN display IS NULL OR display = ''
+    THEN {object}('value', member_id, 'type', member_type, '$ref', {base} || {kind} || member_id)
+    ELSE {object}('value', member_id, 'type', member_type, 'display', display, '$ref', {base} || {kind} || member_id)
+    END"""
+_KIND = "CASE member_type WHEN 'Group' THEN 'Groups/' ELSE 'Users/' END"
+# SQLite aggregates the rows in the subquery's order (3.44's ORDER BY inside an aggregate is not needed).
+_SQLITE_MEMBERS_JSON = ("SELECT json_group_array(json(entry)) FROM (SELECT " + _MEMBER_JSON.format(
+    object="json_object", base="?1", kind=_KIND) + ' AS entry FROM "membership" WHERE group_id = ?2 ORDER BY member_id)')
+_POSTGRES_MEMBERS_JSON = ("SELECT coalesce(json_agg(" + _MEMBER_JSON.format(
+    object="json_build_object", base="%(base)s", kind=_KIND)
+    + ' ORDER BY member_id), \'[]\')::text FROM "membership" WHERE group_id = %(group)s')
+
+
+def _members_json_sql():
+    return _POSTGRES_MEMBERS_JSON if _postgres() else _SQLITE_MEMBERS_JSON
+
+
+def _postgres():
+    return isinstance(db.obj, peewee.PostgresqlDatabase)
 
 
 def _members_query(group_ids):

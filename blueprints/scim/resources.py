@@ -62,6 +62,15 @@ def _item_projection(rtype):
     return g.projection
 
 
+def _read(rtype, resource_id):
+    """The document GET answers with; a group's members whole (no projection) come as their JSON, built
+    by the database."""
+    include, exclude, heavy = _item_projection(rtype)
+    if rtype is GROUP_RESOURCE and heavy and include is None and exclude is None:
+        return groups.get_rendered(directory_id(), resource_id, base_url())
+    return STORES[rtype.name].get(directory_id(), resource_id, heavy)
+
+
 class ResourceList(MethodView):
     """GET lists (RFC 7644 §3.4.2), POST creates (§3.3)."""
 
@@ -88,8 +97,7 @@ class ResourceItem(MethodView):
         self.writes = PROVISIONING[rtype.name]
 
     def get(self, resource_id):
-        _, _, heavy = _item_projection(self.rtype)
-        doc = self.store.get(directory_id(), resource_id, heavy)
+        doc = _read(self.rtype, resource_id)
         if not_modified(doc):
             return scim_response(status=304, headers={"ETag": doc["meta"]["version"]})
         return respond(self.rtype, doc)

@@ -160,3 +160,30 @@ def test_a_member_patch_costs_the_same_on_a_big_group_as_on_a_small_one(scim, mo
     assert costs["big"] == costs["small"], costs
     members = scim.get(f"/Groups/{big['id']}").get_json()["members"]
     assert len(members) == 599 and ids[599] not in {m["value"] for m in members}
+
+
+def test_a_plain_get_shows_members_exactly_as_a_projected_one(scim):
+    """GET /Groups/{id} has the database write its members' JSON; every other read builds them in Python."""
+    users = [user(scim, f"member{n}") for n in range(12)]
+    inner = group(scim, "Inner", users[:1])["id"]
+    members = [{"value": uid, **({"display": f"Person {n}"} if n % 3 else {})} for n, uid in enumerate(users)]
+    members += [{"value": inner, "display": ""}]  # an empty display is left out, as in the Python path
+    outer = scim.post("/Groups", json={"schemas": [GROUP], "displayName": "Outer", "members": members}).get_json()
+    plain = scim.get(f"/Groups/{outer['id']}")
+    projected = scim.get(f"/Groups/{outer['id']}?excludedAttributes=externalId").get_json()
+    listed = scim.get("/Groups?filter=" + f'displayName eq "Outer"').get_json()["Resources"][0]
+    assert plain.status_code == 200 and plain.headers["Content-Type"].startswith("application/scim+json")
+    assert plain.get_json() == projected == listed
+    shown = plain.get_json()["members"]
+    assert [m["value"] for m in shown] == sorted(m["value"] for m in members)
+    base = outer["meta"]["location"].rsplit("/Groups/", 1)[0]
+    assert {m["value"]: m["$ref"] for m in shown}[inner] == f"{base}/Groups/{inner}"
+    assert {m["value"]: m["type"] for m in shown}[inner] == "Group"
+    assert all("display" not in m for m in shown if m["value"] in (users[0], users[3], inner))
+
+
+def test_a_plain_get_of_a_group_without_members_has_no_members_attribute(scim):
+    created = group(scim, "Empty")
+    body = scim.get(f"/Groups/{created['id']}").get_json()
+    assert "members" not in body and body["displayName"] == "Empty"
+    assert body == scim.get(f"/Groups/{created['id']}?excludedAttributes=externalId").get_json()
