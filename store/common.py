@@ -6,6 +6,7 @@ from peewee import SQL, Select, fn
 from models import db
 from scim import errors
 
+from . import prepared
 from .prepared import Prepared, records_of
 
 
@@ -64,21 +65,23 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     rows = []
     if count > 0:
         ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
-        rows = db.execute(query.order_by(*ordering).offset(start_index - 1).limit(count)).fetchall()
+        rows = prepared.fetch(*db.get_sql_context().sql(
+            query.order_by(*ordering).offset(start_index - 1).limit(count)).query())
     if 0 < len(rows) < count or (start_index == 1 and len(rows) < count):
         return start_index - 1 + len(rows), records_of(model, rows)
     count_query = Select([query.order_by().select(SQL("1")).alias("_page")], [fn.COUNT(SQL("1"))])
     return db.execute(count_query).fetchone()[0], records_of(model, rows)
 
 
-_COLUMNS = {}  # model -> its select list, rendered once
+_COLUMNS = {}  # (database class, model) -> its select list, rendered once
 
 
 def all_columns(model):
     """Every column of model (sorted_fields order) as one SQL node: peewee renders a select list
     anew, column by column, on every query, which cost a filtered page more than running it."""
-    columns = _COLUMNS.get(model)
+    key = (type(db.obj), model)
+    columns = _COLUMNS.get(key)
     if columns is None:
         names = ", ".join(f'"t1"."{field.column_name}"' for field in model._meta.sorted_fields)
-        columns = _COLUMNS[model] = SQL(names)
+        columns = _COLUMNS[key] = prepared.packed_columns(names)  # one value per row on SQLite (prepared.fetch)
     return columns

@@ -1,6 +1,8 @@
 """Queries whose SQL is generated once give what peewee's own run of them gives."""
 
-from models import Directory, User, UserValue
+from peewee import SqliteDatabase
+
+from models import Directory, User, UserValue, db
 from store import prepared
 from store.prepared import Prepared
 
@@ -87,3 +89,24 @@ def test_rows_keep_the_types_peewee_gives(store_db):
         expected = peewee_row.__data__[field.name]  # a foreign key's id, not its row
         assert getattr(record, field.name) == expected, field.name
         assert type(getattr(record, field.name)) is type(expected), field.name
+
+
+def test_whole_rows_read_as_one_value_each_on_sqlite_and_lose_nothing(store_db):
+    """CPython 3.11's sqlite3 releases the GIL per column read: whole-row selects come packed in json_array."""
+    directory = Directory.select().first()
+    tricky = 'quote " backslash \\ tab\t newline\n ünïcode 😀 </script> 9007199254740993'
+    user = _user(directory, "tricky")
+    User.update(display_name=tricky, title="", nick_name=None, version=2 ** 62).where(User.id == user.id).execute()
+    by_id = Prepared(lambda user_id: User.select().where(User.id == user_id))
+    (_, sql, _) = by_id._bound((user.id,))
+    assert sql.startswith("SELECT json_array(") == isinstance(db.obj, SqliteDatabase)
+    (record,) = by_id.records(user.id)
+    (row,) = by_id.rows(user.id)
+    stored = User.get_by_id(user.id)
+    for field in User._meta.sorted_fields:
+        assert getattr(record, field.name) == stored.__data__[field.name] == row.__data__[field.name], field.name
+    assert (record.display_name, record.title, record.nick_name, record.version) == (tricky, "", None, 2 ** 62)
+    pairs = Prepared(lambda user_id: UserValue.select().where(UserValue.user == user_id))
+    UserValue.create(user=user, attribute="emails", value=tricky, primary=True)
+    (values,) = pairs.tuples(user.id)
+    assert isinstance(values, tuple) and tricky in values
