@@ -96,7 +96,7 @@ def test_whole_rows_read_as_one_value_each_on_sqlite_and_lose_nothing(store_db):
     directory = Directory.select().first()
     tricky = 'quote " backslash \\ tab\t newline\n ünïcode 😀 </script> 9007199254740993'
     user = _user(directory, "tricky")
-    User.update(display_name=tricky, title="", nick_name=None, version=2 ** 62).where(User.id == user.id).execute()
+    User.update(display_name=tricky, title="", nick_name=None, version=2_147_483_647).where(User.id == user.id).execute()
     by_id = Prepared(lambda user_id: User.select().where(User.id == user_id))
     (_, sql, _) = by_id._bound((user.id,))
     assert sql.startswith("SELECT json_array(") == isinstance(db.obj, SqliteDatabase)
@@ -105,7 +105,7 @@ def test_whole_rows_read_as_one_value_each_on_sqlite_and_lose_nothing(store_db):
     stored = User.get_by_id(user.id)
     for field in User._meta.sorted_fields:
         assert getattr(record, field.name) == stored.__data__[field.name] == row.__data__[field.name], field.name
-    assert (record.display_name, record.title, record.nick_name, record.version) == (tricky, "", None, 2 ** 62)
+    assert (record.display_name, record.title, record.nick_name, record.version) == (tricky, "", None, 2_147_483_647)
     pairs = Prepared(lambda user_id: UserValue.select().where(UserValue.user == user_id))
     UserValue.create(user=user, attribute="emails", value=tricky, primary=True)
     (values,) = pairs.tuples(user.id)
