@@ -2,12 +2,13 @@
 
 import os
 import sys
-
 from inspect import iscoroutinefunction
 
 from flask import Flask, request
 
 from config import Config, TestingConfig
+
+_KNOWN_FUNCTIONS = 1024  # hooks and views number a few dozen
 
 
 class UsersyncFlask(Flask):
@@ -22,7 +23,9 @@ class UsersyncFlask(Flask):
         plain = getattr(func, "__func__", func)  # a view's bound method is new on every request
         is_async = self._coroutine.get(plain)
         if is_async is None:
-            is_async = self._coroutine[plain] = iscoroutinefunction(func)
+            is_async = iscoroutinefunction(func)
+            if len(self._coroutine) < _KNOWN_FUNCTIONS:  # bounded: callables made per request cannot grow it
+                self._coroutine[plain] = is_async
         return self.async_to_sync(func) if is_async else func
 
 
