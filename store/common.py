@@ -63,7 +63,7 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     if filter_string:
         query = query.where(filters.where(rtype, filter_string))
     rows = []
-    if count > 0:
+    if count > 0 and start_index <= _LAST_ROW:  # past it no store has rows, nor can SQL say OFFSET
         ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
         rows = prepared.fetch(*db.get_sql_context().sql(
             query.order_by(*ordering).offset(start_index - 1).limit(count)).query())
@@ -73,6 +73,7 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     return db.execute(count_query).fetchone()[0], records_of(model, rows)
 
 
+_LAST_ROW = 2 ** 62  # a startIndex beyond this is past the end of any store (OFFSET is a 64-bit integer)
 _COLUMNS = {}  # (database class, model) -> its select list, rendered once
 
 

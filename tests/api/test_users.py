@@ -92,6 +92,16 @@ def test_list_paging_is_stable_and_counts_are_integers(scim):
     assert only_total["totalResults"] == 7 and only_total["Resources"] == []
 
 
+def test_every_total_is_exact_whether_the_page_ends_short_or_not(scim):
+    """A short page's total comes from its rows, a full or empty one's from a COUNT: the same totals."""
+    for index in range(5):
+        create(scim, f"user{index}")
+    for start, count in ((1, 10), (1, 5), (1, 2), (4, 2), (5, 2), (5, 1), (6, 2), (9, 3), (10 ** 30, 3)):
+        body = scim.get(f"/Users?startIndex={start}&count={count}").get_json()
+        assert body["totalResults"] == 5, (start, count, body)
+        assert len(body["Resources"]) == max(0, min(count, 5 - start + 1)), (start, count)
+
+
 def test_filter_username_eq_is_case_insensitive(scim):
     create(scim, "bjensen")
     body = scim.get('/Users?filter=userName eq "BJENSEN"').get_json()
