@@ -7,6 +7,7 @@ import pytest
 from jinja2 import BytecodeCache
 
 from app import create_app
+from tests.idp_source import idp_source as idp  # noqa: F401  (the fixture: a running test IdP to pull from)
 from tests.postgres import DATABASES
 
 SCIM = "/plugins/servlet/usersync/scim"

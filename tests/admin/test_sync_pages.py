@@ -14,17 +14,9 @@ from blueprints.admin.sync import describe_run
 from models import IdpApp, db
 from store import apps as app_store
 from store import secrets, sync_runs, sync_sources
-from tests.idp_source import IdpSource
 
 ADMIN = "/plugins/servlet/usersync/admin"
 OWNER = "test-runner"
-
-
-@pytest.fixture
-def idp():
-    """The test IdP to pull from (tests/idp_source.py): a real OAuth2 token endpoint and SCIM API on loopback."""
-    with IdpSource() as running:
-        yield running
 
 
 @pytest.fixture

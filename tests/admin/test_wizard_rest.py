@@ -12,17 +12,9 @@ import pytest
 
 from models import IdpApp, db
 from store import sync_sources
-from tests.idp_source import IdpSource
 
 WIZARD = "/plugins/servlet/usersync/configure"
 ADMIN = "/plugins/servlet/usersync/admin"
-
-
-@pytest.fixture
-def idp():
-    """The test IdP to pull from (tests/idp_source.py): a real OAuth2 token endpoint and SCIM API on loopback."""
-    with IdpSource() as running:
-        yield running
 
 
 class Recorder:

@@ -7,20 +7,12 @@ With USERSYNC_SCREENSHOTS=docs/screenshots the screenshots refresh the README's.
 
 import pytest
 
-from tests.idp_source import IdpSource
 
 from .test_setup_flow import ADMIN, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 RUN_TIMEOUT_MS = 60_000  # the scheduler looks for queued runs every few seconds
-
-
-@pytest.fixture
-def idp():
-    """The test IdP to pull from (tests/idp_source.py): a real OAuth2 token endpoint and SCIM API on loopback."""
-    with IdpSource() as running:
-        yield running
 
 
 def start_wizard(page, provider, name):
