@@ -1,5 +1,6 @@
 """Helpers for the admin page tests: provisioning through SCIM, seeding users, reading rows."""
 
+import html
 import re
 
 from models import Directory, db
@@ -57,3 +58,15 @@ def row(html, user_name):
     found = re.search(rf'<tr data-username="{re.escape(user_name)}".*?</tr>', html, re.S)
     assert found, f"no row for {user_name}"
     return found.group(0)
+
+
+def text(response):
+    """The page with entities decoded and whitespace runs as one space."""
+    return " ".join(html.unescape(response.get_data(as_text=True)).split())
+
+
+def found(pattern, response):
+    """The first group of pattern in the page, entities decoded and whitespace runs as one space."""
+    match = re.search(pattern, response.get_data(as_text=True), re.DOTALL)
+    assert match, f"{pattern!r} not in the page"
+    return " ".join(html.unescape(match.group(1)).split())

@@ -10,6 +10,7 @@ from blueprints.admin.apps import ago
 from models import IdpApp, User, db, utcnow
 from store import apps as app_store
 from store import directories as directory_store
+from tests.admin.pages import text
 from tests.conftest import SCIM, SCIM_JSON, AdminClient
 
 ADMIN = "/plugins/servlet/usersync/admin"
@@ -20,11 +21,6 @@ def admin(admin):
     """The signed-in admin, holding the CSRF token of its new session (sign-in issues a fresh one)."""
     admin.get(ADMIN + "/")
     return admin
-
-
-def text(response):
-    """The page with entities decoded and whitespace runs as one space."""
-    return " ".join(html.unescape(response.get_data(as_text=True)).split())
 
 
 def create(name, provider="oracle", method="scim"):

@@ -5,7 +5,6 @@ Runs are moved along with the runner's side of store.sync_runs (claim, checkpoin
 scheduler of `usersync serve` does; Test connection talks to the real test IdP of tests/idp_source.py.
 """
 
-import html
 import re
 
 import pytest
@@ -14,6 +13,7 @@ from blueprints.admin.sync import describe_run
 from models import IdpApp, db
 from store import apps as app_store
 from store import secrets, sync_runs, sync_sources
+from tests.admin.pages import found, text
 
 ADMIN = "/plugins/servlet/usersync/admin"
 OWNER = "test-runner"
@@ -33,16 +33,6 @@ def rest_app(app, idp):
         sync_sources.configure(record, "oracle", {"domain_url": idp.url, "client_id": idp.client_id},
                                {"client_secret": idp.client_secret}, secrets.key_from(app.config))
     return f"{ADMIN}/apps/{record.id}/sync"
-
-
-def text(response):
-    return " ".join(html.unescape(response.get_data(as_text=True)).split())
-
-
-def found(pattern, response):
-    match = re.search(pattern, response.get_data(as_text=True), re.DOTALL)
-    assert match, f"{pattern!r} not in the page"
-    return " ".join(html.unescape(match.group(1)).split())
 
 
 def the_app():

@@ -10,6 +10,7 @@ from blueprints.wizard.connect import describe
 from models import IdpApp, db
 from store import apps as app_store
 from store import directories as directory_store
+from tests.admin.pages import text
 from tests.conftest import SCIM, AdminClient
 
 WIZARD = "/plugins/servlet/usersync/configure"
@@ -29,11 +30,6 @@ PROVIDER_LABELS = {
     "miniorange": ["SCIM Server (Destination)", "SCIM Base URL", "Bearer Token", "Test Connection"],
     "custom": ["Authorization: Bearer", "application/scim+json", "/ServiceProviderConfig"],
 }
-
-
-def text(response):
-    """The page with entities decoded and whitespace runs as one space."""
-    return " ".join(html.unescape(response.get_data(as_text=True)).split())
 
 
 def found(pattern, response):

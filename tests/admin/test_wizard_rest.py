@@ -4,7 +4,6 @@ Test connection runs against the real test IdP of tests/idp_source.py (and a clo
 response body ever carries a secret that was typed.
 """
 
-import html
 import re
 import socket
 
@@ -12,6 +11,7 @@ import pytest
 
 from models import IdpApp, db
 from store import sync_sources
+from tests.admin.pages import found, text
 
 WIZARD = "/plugins/servlet/usersync/configure"
 ADMIN = "/plugins/servlet/usersync/admin"
@@ -54,16 +54,6 @@ def closed_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def text(response):
-    return " ".join(html.unescape(response.get_data(as_text=True)).split())
-
-
-def found(pattern, response):
-    match = re.search(pattern, response.get_data(as_text=True), re.DOTALL)
-    assert match, f"{pattern!r} not in the page"
-    return " ".join(html.unescape(match.group(1)).split())
 
 
 def oracle_fields(idp, **changes):
