@@ -1,5 +1,8 @@
 """The shared Peewee store: SQLite by default, PostgreSQL by URL."""
 
+import sqlite3
+import time
+
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
@@ -48,8 +51,26 @@ def init_db(url):
     if url.startswith("sqlite"):
         # SQLite's LOWER folds ASCII only; Python's folds 'É' like the stored *_lower columns.
         database.register_function(_lower, "lower", 1, deterministic=True)
+        database._set_pragmas = _retrying_when_locked(database._set_pragmas)
     db.initialize(database)
     return database
+
+
+def _retrying_when_locked(set_pragmas):
+    """Set a new connection's pragmas, waiting while another process holds the lock.
+
+    Switching a fresh file to WAL can answer "database is locked" at once, without calling the busy
+    handler: SQLite refuses to wait where waiting could deadlock. That happened about 1 run in 100 when
+    six instances started together on a new store, so each attempt is retried for up to 10 s."""
+    def set_with_retry(conn):
+        for attempt in range(100):
+            try:
+                return set_pragmas(conn)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.1)
+    return set_with_retry
 
 
 def _lower(value):
