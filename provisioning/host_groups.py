@@ -51,7 +51,6 @@ def sync(app, options, user_ids, new_users=()):
 def _sync_chunk(app, options, user_ids, new_users):
     idp_groups = _idp_groups(user_ids) if options.import_groups else {}
     current = _memberships(user_ids)
-    names = dict(_NAMES.tuples(user_ids))
     adds, removes = {}, {}
     for user_id in user_ids:
         wanted = _wanted(options, idp_groups.get(user_id, ()), user_id in new_users)
@@ -64,7 +63,8 @@ def _sync_chunk(app, options, user_ids, new_users):
             why = None if key in keep else _revoked_because(app, options, source, reason)
             if why:
                 removes.setdefault((group_id, name, why), []).append(user_id)
-    _apply(app, adds, removes, names)
+    if adds or removes:  # the audit's subjects are read only when there is something to record
+        _apply(app, adds, removes, dict(_NAMES.tuples(user_ids)))
 
 
 def _wanted(options, idp_groups, is_new):

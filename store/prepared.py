@@ -34,14 +34,7 @@ class Prepared:
         """Model instances of a whole-model select, built straight from the cursor's rows: peewee's
         own cursor wrapper resolves the columns anew for every query, which cost more than the query."""
         query, sql, params = self._bound(args)
-        model = query.model
-        names, convert = model._meta.sorted_field_names, _converter(model)
-        instances = []
-        for row in fetch(sql, params):
-            instance = model(__no_default__=1)
-            instance.__data__ = dict(zip(names, convert(row)))
-            instances.append(instance)
-        return instances
+        return instances_of(query.model, fetch(sql, params))
 
     def records(self, *args):
         """Read-only rows of a whole-model select (see records_of)."""
@@ -194,6 +187,17 @@ def update(model, key, **values):
     converted = [field.db_value(values[field.name]) for field in fields] + [model._meta.primary_key.db_value(key)]
     cursor = db.execute_sql(sql, [converted[slot.position] if isinstance(slot, _Mark) else slot for slot in slots])
     return cursor.rowcount
+
+
+def instances_of(model, rows):
+    """Model instances of rows of all a model's fields (in sorted_fields order)."""
+    names, convert = model._meta.sorted_field_names, _converter(model)
+    instances = []
+    for row in rows:
+        instance = model(__no_default__=1)
+        instance.__data__ = dict(zip(names, convert(row)))
+        instances.append(instance)
+    return instances
 
 
 def records_of(model, rows):

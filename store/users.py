@@ -1,37 +1,38 @@
 """Host users as SCIM Users in one directory: the persistence primitives provisioning builds on."""
 
 import peewee
+from peewee import SQL
 
-from models import Group, Membership, User, UserValue, utcnow
+from models import Membership, User, UserValue, utcnow
 from scim import errors
 
-from . import common, passwords, prepared, user_rows
+from . import common, passwords, prepared, user_reads, user_rows
 from .prepared import Prepared
 
-_CHUNK = 500  # ids in one IN list (each list length's SQL is kept)
 
-_VALUES = Prepared(lambda ids: UserValue.select().where(UserValue.user.in_(ids)).order_by(
-    UserValue.attribute, UserValue.position))
-_GROUPS = Prepared(lambda ids: Membership.select(Membership.member_id, Group.id, Group.display_name)
-                   .join(Group).where(Membership.member_id.in_(ids)).order_by(Group.display_name))
 _UNLINKED = Prepared(lambda directory_id, name_lower: User.select().where(
     (User.directory == directory_id) & (User.scim_linked == False)  # noqa: E712
     & (User.user_name_lower == name_lower)).limit(1))
-_TAKEN = {column: Prepared(lambda directory_id, value, own_id, column=column: User.select(User.id).where(
-    (User.directory == directory_id) & (getattr(User, column) == value) & (User.id != own_id)).limit(1))
-    for column in ("user_name_lower", "host_username_lower")}
+# userName and host username taken by another row: the userName's conflict first (its message).
+_TAKEN = Prepared(lambda directory_id, name_lower, host_lower, own_id: User.select(
+    User.user_name_lower == name_lower).where(
+    (User.directory == directory_id) & (User.id != own_id)
+    & ((User.user_name_lower == name_lower) | (User.host_username_lower == host_lower)))
+    .order_by(SQL("1 DESC")).limit(1))
 
 
 def get(directory_id, user_id, with_groups=True):
     """The canonical document of a SCIM-visible user, or 404."""
-    user = common.scoped_row(User, directory_id, user_id)
-    return documents([user], with_groups)[0]
+    row = common.scoped_tuple(User, directory_id, user_id, user_reads.select_list)
+    return _documents(user_reads.split([row]), with_groups)[0]
 
 
 def locked(directory_id, user_id, expected_version=None):
     """(row, document) of a visible user, locked for a write, after the If-Match check."""
-    user = locked_row(directory_id, user_id, expected_version)
-    return user, documents([user], True)[0]
+    row = common.scoped_tuple(User, directory_id, user_id, user_reads.select_list, for_update=True)
+    ((user, values, groups),) = user_reads.split([row], instances=True)
+    common.check_version(user, expected_version)
+    return user, user_rows.document(user, values, groups)
 
 
 def locked_row(directory_id, user_id, expected_version=None):
@@ -69,7 +70,8 @@ def write(user, doc, host_username, relink=False, values_changed=True):
     """Store doc as the user's attributes (a password not sent is kept); bumps the version.
 
     values_changed=False: no multi-valued attribute changed, and their rows are left as they are."""
-    check_unique(user.directory_id, doc["userName"], host_username, user.id)
+    if (doc["userName"].lower(), host_username.lower()) != (user.user_name_lower, user.host_username_lower):
+        check_unique(user.directory_id, doc["userName"], host_username, user.id)  # the row's own are unique
     fields = {**user_rows.columns(doc), **_host_name(host_username),
               "last_modified": utcnow(), "version": user.version + 1}
     if doc.get("password"):
@@ -100,41 +102,28 @@ def delete(user):
 def search(directory_id, filter_string=None, sort_by=None, descending=False,
            start_index=1, count=100, with_groups=True):
     """(totalResults, documents of one page) for a filter, in a stable order."""
-    total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count)
-    return total, documents(rows, with_groups)
+    total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count,
+                              user_reads.select_list)
+    return total, _documents(user_reads.split(rows), with_groups)
 
 
-def documents(users, with_groups):
-    """Documents for a page of users: one query for their values, one for their groups (no N+1)."""
-    ids = [user.id for user in users]
-    values = {user_id: [] for user_id in ids}
-    for start in range(0, len(ids), _CHUNK):
-        for row in _VALUES.records(ids[start:start + _CHUNK]):
-            values[row.user].append(row)
-    groups = _groups_of(ids) if with_groups else {}
-    return [user_rows.document(user, values[user.id], groups.get(user.id, []) if with_groups else None)
-            for user in users]
+def _documents(read, with_groups):
+    """Documents of users read with their values and groups (user_reads.split)."""
+    return [user_rows.document(user, values, groups if with_groups else None) for user, values, groups in read]
 
 
 def check_unique(directory_id, user_name, host_username, own_id=None):
     """409 uniqueness: one userName per directory, and one host account per host username."""
-    if _TAKEN["user_name_lower"].tuples(directory_id, user_name.lower(), own_id or ""):
+    taken = _TAKEN.tuples(directory_id, user_name.lower(), host_username.lower(), own_id or "")
+    if taken and taken[0][0]:
         raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
-    if _TAKEN["host_username_lower"].tuples(directory_id, host_username.lower(), own_id or ""):
+    if taken:
         raise errors.Uniqueness(
             f"userName '{user_name}' maps to the host username '{host_username}', which another user has.")
 
 
 def _host_name(host_username):
     return {"host_username": host_username, "host_username_lower": host_username.lower()}
-
-
-def _groups_of(user_ids):
-    result = {}
-    for start in range(0, len(user_ids), _CHUNK):
-        for member_id, group_id, name in _GROUPS.tuples(user_ids[start:start + _CHUNK]):
-            result.setdefault(member_id, []).append((group_id, name))
-    return result
 
 
 def _write_values(user_id, doc):

@@ -171,7 +171,7 @@ def test_a_plain_get_shows_members_exactly_as_a_projected_one(scim):
     outer = scim.post("/Groups", json={"schemas": [GROUP], "displayName": "Outer", "members": members}).get_json()
     plain = scim.get(f"/Groups/{outer['id']}")
     projected = scim.get(f"/Groups/{outer['id']}?excludedAttributes=externalId").get_json()
-    listed = scim.get("/Groups?filter=" + f'displayName eq "Outer"').get_json()["Resources"][0]
+    listed = scim.get("/Groups?filter=" + 'displayName eq "Outer"').get_json()["Resources"][0]
     assert plain.status_code == 200 and plain.headers["Content-Type"].startswith("application/scim+json")
     assert plain.get_json() == projected == listed
     shown = plain.get_json()["members"]
