@@ -1,7 +1,7 @@
 """What the user and group stores share: scoped row lookup and version checks."""
 
 import peewee
-from peewee import SQL, Select, fn
+from peewee import SQL
 
 from models import db
 from scim import errors
@@ -69,23 +69,53 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     a filter eq (one user) is one query. Otherwise the total is a count of its own (from the paging
     index; COUNT(*) OVER () would read every matching row). Rows are read-only records (see
     prepared.records_of), or with columns (a function giving a select list) the driver's rows of it.
+    Only the WHERE clause is rendered per request (see _shape).
     """
     from . import filters
 
-    rtype = model.__name__
-    query = model.select(columns() if columns else all_columns(model)).where(scope(model, directory_id))
+    condition = scope(model, directory_id)
     if filter_string:
-        query = query.where(filters.where(rtype, filter_string))
+        condition &= filters.where(model.__name__, filter_string)
+    where, params = _rendered(model, condition)
     rows = []
     if count > 0 and start_index <= _LAST_ROW:  # past it no store has rows, nor can SQL say OFFSET
-        ordering = filters.order_by(rtype, sort_by, descending) if sort_by else [model.created, model.id]
-        rows = prepared.fetch(*db.get_sql_context().sql(
-            query.order_by(*ordering).offset(start_index - 1).limit(count)).query())
+        select, ordering, ordering_params, _ = _shape(model, columns, sort_by, descending)
+        rows = prepared.fetch(f"{select} WHERE {where}{ordering}", [*params, *ordering_params, count, start_index - 1])
     rows = rows if columns else records_of(model, rows)
     if 0 < len(rows) < count or (start_index == 1 and len(rows) < count):
         return start_index - 1 + len(rows), rows
-    count_query = Select([query.order_by().select(SQL("1")).alias("_page")], [fn.COUNT(SQL("1"))])
-    return db.execute(count_query).fetchone()[0], rows
+    counted = f'SELECT COUNT(1) FROM ({_shape(model, None, None, False)[3]} WHERE {where}) AS "_page"'
+    return db.execute_sql(counted, params).fetchone()[0], rows
+
+
+def _rendered(model, condition):
+    """(SQL, params) of a WHERE condition over model aliased "t1", as inside the page's select."""
+    context = db.get_sql_context()
+    context.alias_manager[model._meta.table]  # the FROM's alias, taken first as in a whole select
+    return context.sql(condition).query()
+
+
+_SHAPES = {}  # (database class, model, columns, sortBy, descending) -> see _shape
+_SHAPES_KEPT = 256  # sortBy comes from clients: distinct ones are not kept without bound
+
+
+def _shape(model, columns, sort_by, descending):
+    """(SELECT ... FROM, ORDER BY ... LIMIT OFFSET, its params, SELECT 1 FROM) of a page, rendered once:
+    peewee renders a query node by node every time, which cost a filtered page more than running it."""
+    from . import filters
+
+    key = (type(db.obj), model, columns, sort_by, descending)
+    found = _SHAPES.get(key)
+    if found is None:
+        ordering = filters.order_by(model.__name__, sort_by, descending) if sort_by else [model.created, model.id]
+        select = model.select(columns() if columns else all_columns(model)).sql()[0]
+        sorted_sql, ordering_params = model.select(SQL("1")).order_by(*ordering).sql()
+        head, found_order, tail = sorted_sql.partition(" ORDER BY ")
+        param = db.obj.param
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            _SHAPES.clear()
+        found = _SHAPES[key] = (select, f"{found_order}{tail} LIMIT {param} OFFSET {param}", ordering_params, head)
+    return found
 
 
 _LAST_ROW = 2 ** 62  # a startIndex beyond this is past the end of any store (OFFSET is a 64-bit integer)
