@@ -11,6 +11,7 @@ import hashlib
 
 import peewee
 
+from . import page_counts
 from .admin import AdminAccount, LoginFailure
 from .audit import AuditEvent, TrafficEntry
 from .base import BaseModel, db, utcnow
@@ -59,11 +60,17 @@ def _v3_pull_sync(_host_product):
     db.create_tables([SyncSource, SyncRun, SyncLink])
 
 
+def _v4_page_counts(_host_product):
+    """SQLite: each directory's count of users and groups, kept by triggers (models.page_counts)."""
+    page_counts.install()
+
+
 # Append-only: (number, step) where step(host_product) upgrades a store from number - 1.
 MIGRATIONS = (
     (1, _v1_baseline),
     (2, _v2_paging_indexes),
     (3, _v3_pull_sync),
+    (4, _v4_page_counts),
 )
 
 
@@ -103,6 +110,7 @@ def _migrate(host_product):
     if not done:
         with db.atomic():
             db.create_tables(TABLES)
+            page_counts.install()
             _seed(host_product)
             SchemaVersion.insert_many([{"version": number} for number, _ in MIGRATIONS]).execute()
         return

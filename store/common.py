@@ -6,7 +6,7 @@ from peewee import SQL
 from models import db
 from scim import errors
 
-from . import prepared
+from . import paging, prepared
 from .prepared import Prepared, records_of
 
 
@@ -67,21 +67,29 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
 
     A page that ends short of count holds the last of the matches, so its total needs no query:
     a filter eq (one user) is one query. Otherwise the total is a count of its own (from the paging
-    index; COUNT(*) OVER () would read every matching row). Rows are read-only records (see
-    prepared.records_of), or with columns (a function giving a select list) the driver's rows of it.
-    Only the WHERE clause is rendered per request (see _shape).
+    index; COUNT(*) OVER () would read every matching row), or on SQLite for an unfiltered page the
+    directory's counter (store.paging). Rows are read-only records (see prepared.records_of), or with
+    columns (a function giving a select list) the driver's rows of it. Only the WHERE clause is
+    rendered per request (see _shape).
     """
     from . import filters
 
-    condition = scope(model, directory_id)
+    condition, offset, total = scope(model, directory_id), start_index - 1, None
     if filter_string:
         condition &= filters.where(model.__name__, filter_string)
+    elif paging.applies(model, filter_string, sort_by):
+        total, generation = paging.counted(model, directory_id)
+        count = count if start_index <= total else 0
+        skip, offset = paging.start(model, directory_id, generation, offset) if count > 0 else (None, offset)
+        condition = condition & skip if skip is not None else condition
     where, params = _rendered(model, condition)
     rows = []
     if count > 0 and start_index <= _LAST_ROW:  # past it no store has rows, nor can SQL say OFFSET
         select, ordering, ordering_params, _ = _shape(model, columns, sort_by, descending)
-        rows = prepared.fetch(f"{select} WHERE {where}{ordering}", [*params, *ordering_params, count, start_index - 1])
+        rows = prepared.fetch(f"{select} WHERE {where}{ordering}", [*params, *ordering_params, count, offset])
     rows = rows if columns else records_of(model, rows)
+    if total is not None:
+        return total, rows
     if 0 < len(rows) < count or (start_index == 1 and len(rows) < count):
         return start_index - 1 + len(rows), rows
     counted = f'SELECT COUNT(1) FROM ({_shape(model, None, None, False)[3]} WHERE {where}) AS "_page"'
