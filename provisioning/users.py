@@ -19,12 +19,12 @@ def create(app, doc):
         raise errors.Forbidden("User import is disabled for this app (import_users is off); nothing was created.")
     host, rewrite = host_username(options, doc["userName"])
     with db.atomic():
-        previous = store.unlinked(app.directory_id, doc["userName"])
+        previous = store.unlinked(app.directory_id, doc["userName"], host)
         if previous is not None:
             store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True)
             user_id, operation, what = previous.id, "relink-user", f"re-linked and re-activated host user '{host}'"
         else:
-            user_id = store.insert(app.directory_id, doc, host, app.id)
+            user_id = store.insert(app.directory_id, doc, host, app.id, checked=True)
             operation, what = "create-user", f"created host user '{host}'"
         audit.record(app, operation, "applied", what + (f"; {rewrite}" if rewrite else ""),
                      resource_type="User", resource_id=user_id, subject=doc["userName"])

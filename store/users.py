@@ -10,9 +10,12 @@ from . import common, passwords, prepared, user_reads, user_rows
 from .prepared import Prepared
 
 
-_UNLINKED = Prepared(lambda directory_id, name_lower: User.select().where(
-    (User.directory == directory_id) & (User.scim_linked == False)  # noqa: E712
-    & (User.user_name_lower == name_lower)).limit(1))
+# Rows holding a new user's userName or host username: whether each is linked, and holds the userName.
+_CLAIMED = Prepared(lambda directory_id, name_lower, host_lower: User.select(
+    User.id, User.scim_linked, User.user_name_lower == name_lower).where(
+    (User.directory == directory_id)
+    & ((User.user_name_lower == name_lower) | (User.host_username_lower == host_lower))))
+_ROW = Prepared(lambda user_id: User.select().where(User.id == user_id))
 # userName and host username taken by another row: the userName's conflict first (its message).
 _TAKEN = Prepared(lambda directory_id, name_lower, host_lower, own_id: User.select(
     User.user_name_lower == name_lower).where(
@@ -42,17 +45,26 @@ def locked_row(directory_id, user_id, expected_version=None):
     return user
 
 
-def unlinked(directory_id, user_name):
-    """The user with this userName that SCIM once deleted but the host kept; or None.
+def unlinked(directory_id, user_name, host_username):
+    """The user with this userName that SCIM once deleted but the host kept, or None for a new user;
+    409 when another user holds the userName or host username (one query answers all three).
 
     Only the same IdP userName re-links: another one that maps onto the kept host username is a
     409, so a deleted account (and its host groups) never passes to a different person."""
-    return _UNLINKED.first(directory_id, user_name.lower())
+    rows = _CLAIMED.tuples(directory_id, user_name.lower(), host_username.lower())
+    named = [row for row in rows if row[2]]
+    if named and not named[0][1]:
+        return _ROW.first(named[0][0])  # write() checks the host username against the others
+    if rows:
+        _refuse(user_name, host_username, bool(named))
+    return None
 
 
-def insert(directory_id, doc, host_username, app_id):
-    """A new user from a canonical document; 409 when the userName or host username is taken."""
-    check_unique(directory_id, doc["userName"], host_username)
+def insert(directory_id, doc, host_username, app_id, checked=False):
+    """A new user from a canonical document; 409 when the userName or host username is taken
+    (checked: unlinked() has just found them free)."""
+    if not checked:
+        check_unique(directory_id, doc["userName"], host_username)
     fields = user_rows.columns(doc)
     if fields["active"] is None:
         fields["active"] = True  # a new account is active unless the IdP says otherwise
@@ -115,11 +127,15 @@ def _documents(read, with_groups):
 def check_unique(directory_id, user_name, host_username, own_id=None):
     """409 uniqueness: one userName per directory, and one host account per host username."""
     taken = _TAKEN.tuples(directory_id, user_name.lower(), host_username.lower(), own_id or "")
-    if taken and taken[0][0]:
-        raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
     if taken:
-        raise errors.Uniqueness(
-            f"userName '{user_name}' maps to the host username '{host_username}', which another user has.")
+        _refuse(user_name, host_username, bool(taken[0][0]))
+
+
+def _refuse(user_name, host_username, user_name_taken):
+    if user_name_taken:
+        raise errors.Uniqueness(f"userName '{user_name}' is already in use.")
+    raise errors.Uniqueness(
+        f"userName '{user_name}' maps to the host username '{host_username}', which another user has.")
 
 
 def _host_name(host_username):

@@ -46,3 +46,17 @@ def test_renaming_a_user_onto_another_is_refused_and_nothing_changes(store_db):
     users.write(User.get_by_id(alice.id), {"userName": "ALICE", "displayName": "A"}, "ALICE")
     stored = User.get_by_id(alice.id)
     assert (stored.user_name, stored.display_name, stored.version) == ("ALICE", "A", 2)
+
+
+def test_a_new_user_finds_its_unlinked_self_or_a_conflict_in_one_query(store_db):
+    directory = Directory.select().first()
+    gone = _user(directory, "gone@example.com", host="gone")
+    User.update(scim_linked=False).where(User.id == gone.id).execute()
+    _user(directory, "taken@example.com", host="taken")
+    assert users.unlinked(directory.id, "new@example.com", "new") is None
+    assert users.unlinked(directory.id, "GONE@example.com", "gone").id == gone.id
+    assert users.unlinked(directory.id, "gone@example.com", "taken").id == gone.id  # write() refuses the host
+    with pytest.raises(errors.Uniqueness, match="is already in use"):
+        users.unlinked(directory.id, "Taken@example.com", "someone")
+    with pytest.raises(errors.Uniqueness, match="maps to the host username 'gone'"):
+        users.unlinked(directory.id, "other@example.com", "gone")  # an unlinked account passes to no one else
