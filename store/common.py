@@ -20,7 +20,8 @@ def scope(model, directory_id):
 
 def _by_id(model, for_update, columns):
     def build(resource_id, directory_id):
-        query = model.select(*([columns()] if columns else [])).where((model.id == resource_id) & scope(model, directory_id))
+        query = model.select(*([columns()] if columns else [])).where(
+            (model.id == resource_id) & scope(model, directory_id))
         # Locked on PostgreSQL; SQLite's write transactions lock the whole database already.
         return query.for_update() if for_update and not isinstance(db.obj, peewee.SqliteDatabase) else query
     return Prepared(build)

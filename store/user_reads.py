@@ -65,6 +65,7 @@ def _postgres_extras():
     return (f'(SELECT COALESCE(json_agg(json_build_array({_names(UserValue, "v1")}) '
             f'ORDER BY "v1"."{attribute}", "v1"."{position}"), \'[]\') '
             f'FROM "{values}" AS "v1" WHERE "v1"."{user_fk}" = "t1"."id"), '
-            f'(SELECT COALESCE(json_agg(json_build_array("g1"."id", "g1"."{display}") ORDER BY "g1"."{display}"), \'[]\') '
+            f'(SELECT COALESCE(json_agg(json_build_array("g1"."id", "g1"."{display}") '
+            f'ORDER BY "g1"."{display}"), \'[]\') '
             f'FROM "{memberships}" AS "m1" JOIN "{groups}" AS "g1" ON "m1"."{group_fk}" = "g1"."id" '
             f'WHERE "m1"."{member}" = "t1"."id")')

@@ -18,7 +18,8 @@ def _counters():
 
 
 def _counted():
-    users = User.select(User.directory, fn.COUNT(1)).where(User.scim_linked == True).group_by(User.directory)  # noqa: E712
+    users = (User.select(User.directory, fn.COUNT(1)).where(User.scim_linked == True)  # noqa: E712
+             .group_by(User.directory))
     groups = Group.select(Group.directory, fn.COUNT(1)).group_by(Group.directory)
     return {**{("User", d): n for d, n in users.tuples()}, **{("Group", d): n for d, n in groups.tuples()}}
 

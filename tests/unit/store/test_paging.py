@@ -21,8 +21,8 @@ def _every_page(directory, expected_page):
     for start_index in range(1, 15):
         for count in (1, 2, 3, 5, 100):
             total, rows = common.page(User, directory.id, None, None, False, start_index, count)
-            assert (total, [row.id for row in rows]) == expected_page(directory, None, None, False, start_index, count), \
-                (start_index, count)
+            wanted = expected_page(directory, None, None, False, start_index, count)
+            assert (total, [row.id for row in rows]) == wanted, (start_index, count)
 
 
 def test_pages_from_anchors_match_offset_pages(people, expected_page, small_steps):
