@@ -21,9 +21,8 @@ def select_list():
     found = _SELECTS.get(key)
     if found is None:
         sqlite = isinstance(db.obj, peewee.SqliteDatabase)
-        columns = ", ".join(f'"t1"."{field.column_name}"' for field in User._meta.sorted_fields)
         extras = (_sqlite_extras if sqlite else _postgres_extras)()
-        found = _SELECTS[key] = prepared.packed_columns(f"{columns}, {extras}")
+        found = _SELECTS[key] = prepared.packed_columns(f"{_names(User, 't1')}, {extras}")
     return found
 
 
