@@ -224,7 +224,7 @@ def _converter(model):
     already of the field's type: a user row converts 4 of its 35 columns, not all of them."""
     convert = _CONVERTERS.get(model)
     if convert is None:
-        checked = [(position, field.python_value, _native(field))
+        checked = [(position, _python_value(field), _native(field))
                    for position, field in enumerate(model._meta.sorted_fields) if _native(field) not in _AS_STORED]
 
         def convert(row):
@@ -236,6 +236,20 @@ def _converter(model):
             return values
         _CONVERTERS[model] = convert
     return convert
+
+
+def _python_value(field):
+    """field.python_value; for a datetime, the C parser first: peewee tries strptime formats in turn,
+    which was most of converting a row."""
+    if not isinstance(field, peewee.DateTimeField):
+        return field.python_value
+
+    def parsed(value):
+        try:
+            return datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return field.python_value(value)
+    return parsed
 
 
 def _native(field):

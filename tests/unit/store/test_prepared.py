@@ -110,3 +110,16 @@ def test_whole_rows_read_as_one_value_each_on_sqlite_and_lose_nothing(store_db):
     UserValue.create(user=user, attribute="emails", value=tricky, primary=True)
     (values,) = pairs.tuples(user.id)
     assert isinstance(values, tuple) and tricky in values
+
+
+def test_datetimes_read_as_peewee_reads_them_whole_seconds_included(store_db):
+    from datetime import datetime
+
+    directory = Directory.select().first()
+    user = _user(directory, "times")
+    by_id = Prepared(lambda user_id: User.select().where(User.id == user_id))
+    for moment in (datetime(2026, 11, 29, 3, 4, 5, 678901), datetime(2026, 11, 29, 3, 4, 5), datetime(1999, 1, 1)):
+        User.update(created=moment, last_modified=moment).where(User.id == user.id).execute()
+        (record,) = by_id.records(user.id)
+        assert record.created == record.last_modified == moment == User.get_by_id(user.id).created
+        assert type(record.created) is datetime
