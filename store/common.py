@@ -63,15 +63,16 @@ def check_version(row, expected_version):
         raise errors.PreconditionFailed()
 
 
-def page(model, directory_id, filter_string, sort_by, descending, start_index, count, columns=None):
+def page(model, directory_id, filter_string, sort_by, descending, start_index, count, columns=None,
+         column_params=()):
     """(total, rows of one page) of model in a directory; stable order, filter compiled to SQL.
 
     A page that ends short of count holds the last of the matches, so its total needs no query:
     a filter eq (one user) is one query. Otherwise the total is a count of its own (from the paging
     index; COUNT(*) OVER () would read every matching row), or on SQLite for an unfiltered page the
     directory's counter (store.paging). Rows are read-only records (see prepared.records_of), or with
-    columns (a function giving a select list) the driver's rows of it. Only the WHERE clause is
-    rendered per request (see _shape).
+    columns (a function giving a select list, whose parameters column_params are) the driver's rows of
+    it. Only the WHERE clause is rendered per request (see _shape).
     """
     from . import filters
 
@@ -87,7 +88,8 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     rows = []
     if count > 0 and start_index <= _LAST_ROW:  # past it no store has rows, nor can SQL say OFFSET
         select, ordering, ordering_params, _ = _shape(model, columns, sort_by, descending)
-        rows = prepared.fetch(f"{select} WHERE {where}{ordering}", [*params, *ordering_params, count, offset])
+        rows = prepared.fetch(f"{select} WHERE {where}{ordering}",
+                              [*column_params, *params, *ordering_params, count, offset])
     rows = rows if columns else records_of(model, rows)
     if total is not None:
         return total, rows

@@ -1,12 +1,13 @@
 """Host users as SCIM Users in one directory: the persistence primitives provisioning builds on."""
 
+import orjson
 import peewee
 from peewee import SQL
 
-from models import Membership, User, UserValue, utcnow
+from models import Membership, User, UserValue, db, utcnow
 from scim import errors
 
-from . import common, passwords, prepared, user_reads, user_rows
+from . import common, passwords, prepared, user_json, user_reads, user_rows
 from .prepared import Prepared
 
 
@@ -28,6 +29,23 @@ def get(directory_id, user_id, with_groups=True):
     """The canonical document of a SCIM-visible user, or 404."""
     row = common.scoped_tuple(User, directory_id, user_id, user_reads.select_list)
     return _documents(user_reads.split([row]), with_groups)[0]
+
+
+def get_rendered(directory_id, user_id, base_url):
+    """(ETag, response body as an orjson.Fragment) of a visible user under base_url, or 404; the body is
+    built by the database (store.user_json)."""
+    if "\x00" in user_id:  # no id holds a NUL, and PostgreSQL's driver refuses one in a query
+        raise errors.NotFound(f"User {user_id} not found.")
+    found = db.execute_sql(_rendered_sql(), [*user_json.parameters(base_url), user_id, directory_id]).fetchone()
+    if found is None:
+        raise errors.NotFound(f"User {user_id} not found.")
+    return f'W/"{found[0]}"', orjson.Fragment(found[1])
+
+
+def _rendered_sql():
+    param = db.obj.param
+    return (f'SELECT "t1"."version", {user_json.expression()} FROM "{User._meta.table_name}" AS "t1" '
+            f'WHERE "t1"."id" = {param} AND "t1"."directory_id" = {param} AND "t1"."scim_linked"')
 
 
 def locked(directory_id, user_id, expected_version=None):
@@ -117,6 +135,13 @@ def search(directory_id, filter_string=None, sort_by=None, descending=False,
     total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count,
                               user_reads.select_list)
     return total, _documents(user_reads.split(rows), with_groups)
+
+
+def search_rendered(directory_id, filter_string, sort_by, descending, start_index, count, base_url):
+    """As search, but the page's response bodies (orjson.Fragment), built by the database."""
+    total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count,
+                              user_json.select_list, user_json.parameters(base_url))
+    return total, [orjson.Fragment(body) for (body,) in rows]
 
 
 def _documents(read, with_groups):

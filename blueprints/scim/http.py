@@ -119,10 +119,10 @@ def parse_if_match(header):
     return -1
 
 
-def not_modified(doc):
-    """Whether If-None-Match names the document's current version."""
+def not_modified(etag):
+    """Whether If-None-Match names the resource's current version (its ETag)."""
     header = request.headers.get("If-None-Match")
     if not header:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or doc["meta"]["version"].removeprefix("W/") in tags
+    return "*" in tags or etag.removeprefix("W/") in tags

@@ -40,9 +40,13 @@ def respond(rtype, doc, status=200):
 
 
 def search_page(rtype, query):
-    """(total, projected bodies) of one page of rtype for a ListQuery."""
+    """(total, projected bodies) of one page of rtype for a ListQuery; users' default bodies are built by
+    the database."""
     include = projection.parse(rtype, query.attributes)
     exclude = projection.parse(rtype, query.excluded_attributes)
+    if rtype is USER_RESOURCE and include is None and exclude is None:
+        return users.search_rendered(directory_id(), query.filter, query.sort_by, query.descending,
+                                     query.start_index, query.count, base_url())
     heavy = projection.needs(rtype, HEAVY[rtype.name], include, exclude)
     total, docs = STORES[rtype.name].search(
         directory_id(), query.filter, query.sort_by, query.descending,
@@ -63,12 +67,18 @@ def _item_projection(rtype):
 
 
 def _read(rtype, resource_id):
-    """The document GET answers with; a group's members whole (no projection) come as their JSON, built
-    by the database."""
+    """(ETag, response body) of GET. Under the default projection a user's whole body, and a group's
+    members, are built by the database."""
     include, exclude, heavy = _item_projection(rtype)
-    if rtype is GROUP_RESOURCE and heavy and include is None and exclude is None:
-        return groups.get_rendered(directory_id(), resource_id, base_url())
-    return STORES[rtype.name].get(directory_id(), resource_id, heavy)
+    default = include is None and exclude is None
+    if rtype is USER_RESOURCE and default:
+        return users.get_rendered(directory_id(), resource_id, base_url())
+    if rtype is GROUP_RESOURCE and heavy and default:
+        doc = groups.get_rendered(directory_id(), resource_id, base_url())
+    else:
+        doc = STORES[rtype.name].get(directory_id(), resource_id, heavy)
+    body = render.resource(rtype, doc, base_url())
+    return body["meta"]["version"], projection.apply(rtype, body, include, exclude)
 
 
 class ResourceList(MethodView):
@@ -97,10 +107,10 @@ class ResourceItem(MethodView):
         self.writes = PROVISIONING[rtype.name]
 
     def get(self, resource_id):
-        doc = _read(self.rtype, resource_id)
-        if not_modified(doc):
-            return scim_response(status=304, headers={"ETag": doc["meta"]["version"]})
-        return respond(self.rtype, doc)
+        etag, body = _read(self.rtype, resource_id)
+        if not_modified(etag):
+            return scim_response(status=304, headers={"ETag": etag})
+        return scim_response(body, headers={"ETag": etag})
 
     def put(self, resource_id):
         doc = validation.inbound(self.rtype, json_body())

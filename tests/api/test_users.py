@@ -191,3 +191,30 @@ def test_a_filter_with_too_many_comparisons_is_refused(app, scim):
     many = " or ".join(f'emails[type eq "work" and value eq "u{i}"]' for i in range(2))
     assert scim.get(f"/Users?filter={few}").status_code == 200
     assert_scim_error(scim.get(f"/Users?filter={many}"), 400, "invalidFilter")
+
+
+def test_default_bodies_built_by_the_database_equal_the_projected_ones(scim):
+    """A GET or page without attributes/excludedAttributes is answered by SQL (store.user_json); an
+    excludedAttributes naming nothing goes through Python's rendering: the two agree, key order too."""
+    import json
+
+    def ordered(response):
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return json.loads(response.get_data(as_text=True), object_pairs_hook=tuple)
+
+    group = scim.post("/Groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                                       "displayName": "Ops"}).get_json()
+    manager = create(scim, "boss")
+    alice = create(scim, "alice", externalId="ext-a", active=False, phoneNumbers=[{"value": "+1 555 0100"}],
+                   addresses=[{"streetAddress": "1 Main St", "country": "US", "primary": True}],
+                   **{"schemas": [USER, ENTERPRISE],
+                      ENTERPRISE: {"department": "Ops", "manager": {"value": manager["id"]}}})
+    scim.patch(f"/Groups/{group['id']}", json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+               "Operations": [{"op": "add", "path": "members", "value": [{"value": alice["id"]}]}]})
+    for path in (f"/Users/{alice['id']}", "/Users", '/Users?filter=userName sw "a"', "/Users?sortBy=userName&count=1"):
+        joiner = "&" if "?" in path else "?"
+        assert ordered(scim.get(path)) == ordered(scim.get(f"{path}{joiner}excludedAttributes=nickName"))
+    body = scim.get(f"/Users/{alice['id']}").get_json()
+    assert body["groups"][0]["$ref"].endswith(f"/Groups/{group['id']}")
+    assert body[ENTERPRISE] == {"department": "Ops", "manager": {"value": manager["id"],
+                                                              "$ref": manager["meta"]["location"]}}
