@@ -13,7 +13,7 @@ import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import peewee
 
@@ -311,9 +311,12 @@ def _value(column, value):
         return None
     if kind is datetime and isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{column.column_name}: {value!r} is not an ISO date and time.") from None
+        # The store keeps naive UTC (models.utcnow); an edited backup's offset would be stored as text
+        # and come back in meta.created as "...+00:00Z".
+        return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if type(value) is not kind:

@@ -273,6 +273,16 @@ def test_a_doctored_json_backup_is_refused_before_anything_changes(tmp_path, edi
     assert rows() == before
 
 
+def test_a_datetime_with_an_offset_is_restored_as_naive_utc(tmp_path):
+    fill()
+    path = tmp_path / "store.json"
+    store_backup.backup_json(path)
+    corrupt(path, lambda d: _first_user(d).update(created="2026-11-29T10:30:00.250+02:00"))
+    store_backup.restore(store_backup.load(path))
+    first = json.loads(path.read_text(encoding="utf-8"))["tables"]["user"][0]
+    assert User.get_by_id(first["id"]).created == datetime(2026, 11, 29, 8, 30, 0, 250000)
+
+
 def test_a_row_the_database_refuses_rolls_the_whole_restore_back(tmp_path):
     fill()
     path = tmp_path / "store.json"
