@@ -1,5 +1,6 @@
 """RFC 7644 §3.4.2 / §3.4.3 query parameters and SearchRequest bodies, validated."""
 
+import re
 from dataclasses import dataclass
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
@@ -7,6 +8,12 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from scim2_models.path import ScimFilter
 
 from . import constants, errors
+
+
+# `attribute eq "text"`, the text without escapes: how IdPs look a resource up before creating it
+# (Okta, Entra ID, OneLogin: userName; Entra ID: externalId; groups: displayName). The grammar
+# parses it the same, at a cost above the query's (see simple_eq).
+_SIMPLE_EQ = re.compile(r'([A-Za-z][A-Za-z0-9_-]*) [eE][qQ] "([^"\\\x00-\x1f\ud800-\udfff]*)"')
 
 
 @dataclass
@@ -76,9 +83,17 @@ def parse(raw, default_count, max_count, search_body=False, max_filter_length=40
     )
 
 
+def simple_eq(expression):
+    """(attribute, text) of a filter that is one `attribute eq "text"` with no escape in the text, else None."""
+    match = _SIMPLE_EQ.fullmatch(expression)
+    return match.groups() if match else None
+
+
 def _terms(expression):
     """How many comparisons a filter makes (each one a subquery or a scan); a syntax error counts 0
     here and is reported, with its position, by the compiler."""
+    if simple_eq(expression):
+        return 1
     try:
         stack, count = [ScimFilter(expression).ast], 0
     except Exception:  # scim2-models raises its own and lark's errors for bad syntax

@@ -4,7 +4,7 @@ import peewee
 from peewee import SQL
 
 from models import db
-from scim import errors
+from scim import errors, listing
 
 from . import paging, prepared
 from .prepared import Prepared, records_of
@@ -72,19 +72,20 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
     index; COUNT(*) OVER () would read every matching row), or on SQLite for an unfiltered page the
     directory's counter (store.paging). Rows are read-only records (see prepared.records_of), or with
     columns (a function giving a select list, whose parameters column_params are) the driver's rows of
-    it. Only the WHERE clause is rendered per request (see _shape).
+    it. Only the WHERE clause is rendered per request (see _shape), and a plain eq filter's not even that
+    (see _filtered).
     """
-    from . import filters
-
-    condition, offset, total = scope(model, directory_id), start_index - 1, None
+    offset, total = start_index - 1, None
     if filter_string:
-        condition &= filters.where(model.__name__, filter_string)
-    elif paging.applies(model, filter_string, sort_by):
-        total, generation = paging.counted(model, directory_id)
-        count = count if start_index <= total else 0
-        skip, offset = paging.start(model, directory_id, generation, offset) if count > 0 else (None, offset)
-        condition = condition & skip if skip is not None else condition
-    where, params = _rendered(model, condition)
+        where, params = _filtered(model, directory_id, filter_string)
+    else:
+        condition = scope(model, directory_id)
+        if paging.applies(model, filter_string, sort_by):
+            total, generation = paging.counted(model, directory_id)
+            count = count if start_index <= total else 0
+            skip, offset = paging.start(model, directory_id, generation, offset) if count > 0 else (None, offset)
+            condition = condition & skip if skip is not None else condition
+        where, params = _rendered(model, condition)
     rows = []
     if count > 0 and start_index <= _LAST_ROW:  # past it no store has rows, nor can SQL say OFFSET
         select, ordering, ordering_params, _ = _shape(model, columns, sort_by, descending)
@@ -97,6 +98,49 @@ def page(model, directory_id, filter_string, sort_by, descending, start_index, c
         return start_index - 1 + len(rows), rows
     counted = f'SELECT COUNT(1) FROM ({_shape(model, None, None, False)[3]} WHERE {where}) AS "_page"'
     return db.execute_sql(counted, params).fetchone()[0], rows
+
+
+_EQUALS = {}  # (database class, model, attribute as sent) -> (WHERE SQL, params, slots) or None
+_SENTINELS = (-7_319_004_255, "\x01sentinel")  # a directory id, and a text simple_eq never matches
+
+
+def _filtered(model, directory_id, filter_string):
+    """(SQL, params) of the scope and a filter. A filter that is `attribute eq "text"` on a string column
+    (listing.simple_eq, filters.equals) is rendered once per attribute, its values put in per request:
+    parsing and rendering it cost more than running it."""
+    from . import filters
+
+    simple = listing.simple_eq(filter_string)
+    template = _equals_template(model, simple[0]) if simple else None
+    if template is None:
+        return _rendered(model, scope(model, directory_id) & filters.where(model.__name__, filter_string))
+    sql, params, (directory_slot, text_slot, case_exact) = template
+    params = list(params)
+    params[directory_slot], params[text_slot] = directory_id, simple[1] if case_exact else simple[1].lower()
+    return sql, params
+
+
+def _equals_template(model, attribute):
+    key = (type(db.obj), model, attribute)
+    if key not in _EQUALS:
+        if len(_EQUALS) >= _SHAPES_KEPT:  # attribute names come from clients
+            _EQUALS.clear()
+        _EQUALS[key] = _render_equals(model, attribute)
+    return _EQUALS[key]
+
+
+def _render_equals(model, attribute):
+    from . import filters
+
+    directory, text = _SENTINELS
+    compiled = filters.equals(model.__name__, attribute, text)
+    if compiled is None:
+        return None
+    sql, params = _rendered(model, scope(model, directory) & compiled[0])
+    slots = [[i for i, param in enumerate(params) if param == sentinel] for sentinel in _SENTINELS]
+    if any(len(found) != 1 for found in slots):
+        return None  # not the shape expected: compiled per request instead
+    return sql, params, (slots[0][0], slots[1][0], compiled[1])
 
 
 def _rendered(model, condition):

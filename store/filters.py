@@ -39,6 +39,20 @@ def where(resource_type, filter_string, *, max_length=4096):
     return _Compiler(resource_type, _postgres()).visit(_parse(filter_string, max_length))
 
 
+def equals(resource_type, attribute, text):
+    """(condition, case_exact) of `attribute eq "text"` when the attribute is a single-valued string column
+    of the resource's own table, compiled as where() compiles it; else None (say for emails, or
+    an unknown attribute: where() gives those their own SQL or error)."""
+    try:
+        target = resolve(resource_type, ScimFilter(f'{attribute} eq ""').ast.attr_path, comparison=True)
+    except (errors.InvalidFilter, AttributeError):
+        return None
+    column = target.column
+    if target.rows or target.urns or column is None or column.type not in ("string", "reference") or column.index:
+        return None
+    return _Compiler(resource_type, _postgres())._string(column, EQ, _text(text, attribute)), column.case_exact
+
+
 def order_by(resource_type, sort_by, descending):
     """RFC 7644 §3.4.2.3 sortBy as peewee orderings.
 
