@@ -56,7 +56,8 @@ def main(argv=None):
         try:
             for server in (usersync, ceiling):
                 server.start(START_TIMEOUT)
-            hello = {method: _count(ceiling, ceiling_stream(method), args.requests, workdir) for method in ("GET", "POST")}
+            hello = {method: _count(ceiling, ceiling_stream(method), args.requests, workdir, 2 * settings.threads)
+                     for method in ("GET", "POST")}
             print(f"ceiling: GET /hello {hello['GET'] / 1e6:.2f} M, POST /hello {hello['POST'] / 1e6:.2f} M "
                   "instructions per request", flush=True)
             store = SeededStore(usersync)
@@ -67,9 +68,10 @@ def main(argv=None):
                     seed_phase(phase, store, settings)
                 for workload in chosen:
                     count = max(args.requests // 5, 2) if workload.key in HEAVY else args.requests
+                    warm = min(2 * settings.threads, count)
                     if workload.key == "delete":
-                        store.fill_pool(count + 1)
-                    per_request = _count(usersync, workload.stream(store, 0), count, workdir)
+                        store.fill_pool(count + warm)
+                    per_request = _count(usersync, workload.stream(store, 0), count, workdir, warm)
                     rows.append((workload, per_request, hello[workload.ceiling]))
                     print(_line(*rows[-1]), flush=True)
         finally:
@@ -85,11 +87,16 @@ def _under_callgrind(server, workdir):
     return replace(server, argv=argv)
 
 
-def _count(server, stream, requests, workdir):
-    """Instructions per request of the next requests of stream (after one not counted, to warm up)."""
+def _count(server, stream, requests, workdir, warm):
+    """Instructions per request of the next requests of stream, after warm not counted.
+
+    Waitress hands one connection's requests to its threads in turn, each with a pooled database
+    connection, and SQLite prepares a statement once per connection: preparing a user's body
+    (store.user_json) costs 17 times running it. Two requests per thread first count the steady state."""
     conn = http.client.HTTPConnection("127.0.0.1", server.target.port, timeout=600)
     try:
-        _send(conn, server, next(stream))
+        for _ in range(warm):
+            _send(conn, server, next(stream))
         _control(server, "-z")
         _control(server, "-i", "on")
         for _ in range(requests):
