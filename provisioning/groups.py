@@ -64,6 +64,8 @@ def _patch_members(app, group_id, named, body, expected_version, with_members):
             _record(app, options, "update-group", group_id, incoming["displayName"],
                     f"updated SCIM group: {len(added)} member(s) added, {len(removed)} removed")
             host_groups.sync(app, options, _users(added.keys() | removed))
+        if not with_members:  # the quiet 204: its ETag is the row's version, as change_members left it
+            return store.documents([row], False)[0]
         return store.get(app.directory_id, group_id, with_members)  # read inside the transaction
 
 

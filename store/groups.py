@@ -55,7 +55,7 @@ def with_members_among(group, member_ids):
 
 
 def change_members(group, added, removed, redisplayed):
-    """Write a membership delta, touching only the rows it names; bumps the version.
+    """Write a membership delta, touching only the rows it names; bumps the version (of group too).
 
     added and redisplayed map member ids to the display sent; unknown added ids are a 400.
     """
@@ -68,7 +68,9 @@ def change_members(group, added, removed, redisplayed):
         Membership.update(display=display).where(
             (Membership.group_id == group.id) & (Membership.member_id == mid)).execute()
     _add_members(group.id, members)
-    prepared.update(Group, group.id, last_modified=utcnow(), version=group.version + 1)
+    now = utcnow()
+    prepared.update(Group, group.id, last_modified=now, version=group.version + 1)
+    group.last_modified, group.version = now, group.version + 1  # the row as stored: no read for the ETag
 
 
 def insert(directory_id, doc):

@@ -51,6 +51,8 @@ def test_patch_add_and_remove_members(scim):
     response = patch(scim, created["id"], {"op": "remove", "path": f'members[value eq "{alice}"]'})
     assert [m["value"] for m in scim.get(f"/Groups/{created['id']}").get_json()["members"]] == [bob]
     assert response.headers["ETag"] == 'W/"3"'
+    again = patch(scim, created["id"], {"op": "add", "path": "members", "value": [{"value": bob}]})
+    assert again.headers["ETag"] == 'W/"3"' == scim.get(f"/Groups/{created['id']}").get_json()["meta"]["version"]
 
 
 def test_patch_answers_the_group_when_the_request_asks_for_attributes(scim):
