@@ -50,16 +50,17 @@ def delete(app, user_id, expected_version=None):
     """DELETE /Users/{id}: deactivate and unlink (nothing lost), or delete, as on_delete says."""
     options = load(app.options)
     with db.atomic():
-        row = store.locked_row(app.directory_id, user_id, expected_version)
         if options.on_delete == "delete":
+            row = store.locked_row(app.directory_id, user_id, expected_version)
             store.delete(row)
-            operation, what = "delete-user", f"deleted host user '{row.host_username}' (on_delete is delete)"
+            host, user_name = row.host_username, row.user_name
+            operation, what = "delete-user", f"deleted host user '{host}' (on_delete is delete)"
         else:
-            store.unlink(row)
-            operation, what = "deactivate-user", (f"deactivated host user '{row.host_username}' and unlinked it "
+            host, user_name = store.unlink(app.directory_id, user_id, expected_version)
+            operation, what = "deactivate-user", (f"deactivated host user '{host}' and unlinked it "
                                                   "from SCIM (on_delete is deactivate); nothing was deleted")
         audit.record(app, operation, "applied", what, resource_type="User", resource_id=user_id,
-                     subject=row.user_name)
+                     subject=user_name)
 
 
 def host_username(options, user_name):

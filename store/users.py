@@ -117,10 +117,29 @@ def write(user, doc, host_username, relink=False, values_changed=True):
         _write_values(user.id, doc)
 
 
-def unlink(user):
-    """Deactivate the host user and hide it from SCIM; its host groups stay."""
-    Membership.delete().where(Membership.member_id == user.id).execute()
-    prepared.update(User, user.id, active=False, scim_linked=False, last_modified=utcnow(), version=user.version + 1)
+def unlink(directory_id, user_id, expected_version=None):
+    """Deactivate a visible host user and hide it from SCIM, after the If-Match check; its host groups
+    stay. Returns (host username, userName). One UPDATE ... RETURNING finds, checks and writes the row."""
+    if "\x00" in user_id:  # no id holds a NUL, and PostgreSQL's driver refuses one in a query
+        raise errors.NotFound(f"User {user_id} not found.")
+    found = _unlink(directory_id, user_id, expected_version)
+    if found is None:
+        # 404 or 412 from the row as it is; else (PostgreSQL) a row another transaction just changed
+        # back, now locked by this one.
+        locked_row(directory_id, user_id, expected_version)
+        found = _unlink(directory_id, user_id, expected_version)
+    Membership.delete().where(Membership.member_id == user_id).execute()
+    return found
+
+
+def _unlink(directory_id, user_id, expected_version):
+    param = db.obj.param
+    sql = (f'UPDATE "{User._meta.table_name}" SET "scim_linked" = {param}, "active" = {param}, '
+           f'"last_modified" = {param}, "version" = "version" + 1 WHERE "id" = {param} AND "directory_id" = {param} '
+           f'AND "scim_linked" = {param} AND ({param} IS NULL OR "version" = {param}) '
+           'RETURNING "host_username", "user_name"')
+    version = None if expected_version == "*" else expected_version
+    return db.execute_sql(sql, [False, False, utcnow(), user_id, directory_id, True, version, version]).fetchone()
 
 
 def delete(user):

@@ -60,3 +60,25 @@ def test_a_new_user_finds_its_unlinked_self_or_a_conflict_in_one_query(store_db)
         users.unlinked(directory.id, "Taken@example.com", "someone")
     with pytest.raises(errors.Uniqueness, match="maps to the host username 'gone'"):
         users.unlinked(directory.id, "other@example.com", "gone")  # an unlinked account passes to no one else
+
+
+def test_unlink_checks_the_version_writes_once_and_leaves_the_row_to_the_host(store_db):
+    from models import Group, Membership
+    directory = Directory.select().first()
+    alice = _user(directory, "alice@example.com", host="alice")
+    group = Group.create(directory=directory, display_name="Ops", display_name_lower="ops")
+    Membership.create(group=group, member_id=alice.id)
+    with pytest.raises(errors.PreconditionFailed):
+        users.unlink(directory.id, alice.id, 2)
+    with pytest.raises(errors.NotFound):
+        users.unlink(Directory.create(name="other").id, alice.id)
+    for missing in ("nope", "nul\x00id"):
+        with pytest.raises(errors.NotFound):
+            users.unlink(directory.id, missing)
+    assert users.unlink(directory.id, alice.id, "*") == ("alice", "alice@example.com")
+    row = User.get_by_id(alice.id)
+    assert (row.scim_linked, row.active, row.version) == (False, False, 2)
+    assert row.last_modified > alice.last_modified
+    assert not Membership.select().where(Membership.member_id == alice.id).exists()
+    with pytest.raises(errors.NotFound):  # hidden from SCIM now
+        users.unlink(directory.id, alice.id, 2)
