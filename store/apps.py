@@ -76,14 +76,32 @@ def create(name, provider, method="scim", directory=None):
     return app, token
 
 
-def rotate(name):
-    """Replace an app's token; the old one stops working at once. Returns (app, token)."""
+def rotate(name, replacing=None):
+    """Replace an app's token; the old one stops working at once. Returns (app, token).
+
+    replacing: the fingerprint of the token to replace (see fingerprint); when the app's token is
+    another one by now (the same form sent twice, say by reloading its result page), AppError and
+    nothing changes: the token shown after the first rotation still works.
+    """
     app = _named(name)
     token = new_token()
     with db.atomic():
-        IdpApp.update(token_hash=token_hash(token)).where(IdpApp.id == app.id).execute()
+        query = IdpApp.update(token_hash=token_hash(token)).where(IdpApp.id == app.id)
+        if replacing is not None:
+            query = query.where(peewee.fn.SUBSTR(IdpApp.token_hash, 1, _FINGERPRINT) == replacing)
+        if not query.execute():
+            raise AppError(f"The token of '{app.name}' was replaced already, after this page was opened (was "
+                           "the form sent twice?). Nothing was rotated: the newest token still works.")
         audit.record(app, "app", "applied", f"rotated the bearer token of '{app.name}'; the old token stopped working")
     return app, token
+
+
+_FINGERPRINT = 16  # hex digits of the token's SHA-256: 64 bits tell two tokens apart
+
+
+def fingerprint(app):
+    """What tells the app's current token from the next one, without telling the token."""
+    return app.token_hash[:_FINGERPRINT]
 
 
 def delete(name):

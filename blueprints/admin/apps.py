@@ -64,16 +64,24 @@ def app_set_enabled(app_id):
 
 @bp.route("/apps/<int:app_id>/rotate", methods=["GET", "POST"])
 def app_rotate(app_id):
-    """Confirm, then replace the app's token and show the new one once.
+    """Confirm, then replace the app's token and show the new one once; the form names the token it
+    replaces, so sending it twice rotates once.
 
     Raises 404 for an unknown app.
     """
     app = _app_or_404(app_id)
     if request.method == "GET":
-        return render_template("admin/apps_rotate.html", app=app,
-                               provider=app_store.PROVIDERS.get(app.provider, app.provider))
-    app, token = app_store.rotate(app.name)
+        return _rotate_page(app)
+    try:
+        app, token = app_store.rotate(app.name, request.form.get("replacing"))
+    except app_store.AppError as exc:  # the form sent again (a reload of the result): no second rotation
+        return _rotate_page(app, str(exc)), 409
     return connect.render_result(app, token, f"New token for {app.name}")
+
+
+def _rotate_page(app, error=None):
+    return render_template("admin/apps_rotate.html", app=app, replacing=app_store.fingerprint(app), error=error,
+                           provider=app_store.PROVIDERS.get(app.provider, app.provider))
 
 
 @bp.route("/apps/<int:app_id>/delete", methods=["GET", "POST"])

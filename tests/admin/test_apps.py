@@ -105,6 +105,23 @@ def test_rotate_asks_first_then_shows_the_new_token_once(app, admin):
     assert scim_status(app, old) == 401 and scim_status(app, new) == 200
 
 
+def test_the_rotate_form_sent_twice_rotates_once(app, admin):
+    """Reloading the new token's page re-sends its form: the token just shown must keep working."""
+    record, old = create("Oracle IDCS")
+    confirm = admin.get(f"{ADMIN}/apps/{record.id}/rotate").get_data(as_text=True)
+    replacing = re.search(r'name="replacing" value="([0-9a-f]{16})"', confirm).group(1)
+    assert replacing not in old  # the token itself never appears in the page
+    first = admin.post(f"{ADMIN}/apps/{record.id}/rotate", data={"replacing": replacing})
+    new = re.search(r'id="bearer-token">([^<]+)<', first.get_data(as_text=True)).group(1)
+    again = admin.post(f"{ADMIN}/apps/{record.id}/rotate", data={"replacing": replacing})
+    assert again.status_code == 409 and "was replaced already" in text(again)
+    assert 'id="bearer-token"' not in again.get_data(as_text=True)
+    assert scim_status(app, old) == 401 and scim_status(app, new) == 200
+    fresh = re.search(r'name="replacing" value="([0-9a-f]{16})"', again.get_data(as_text=True)).group(1)
+    newest = admin.post(f"{ADMIN}/apps/{record.id}/rotate", data={"replacing": fresh})  # on purpose, from it
+    assert newest.status_code == 200 and scim_status(app, new) == 401
+
+
 def test_delete_asks_first_and_keeps_the_users(app, admin):
     record, token = create("Oracle IDCS")
     provision(app, token, "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "alice"})
