@@ -30,8 +30,9 @@ def parameters(base_url):
 
 
 def select_list():
-    """The expression as a page's select list (store.common.page)."""
-    return SQL(expression())
+    """The expression as a page's select list, the column "body" (store.common.page, joined: JSON text
+    has no raw control character, json_quote escapes them)."""
+    return SQL(f'{expression()} AS "body"')
 
 
 def _expression():

@@ -159,7 +159,7 @@ def search(directory_id, filter_string=None, sort_by=None, descending=False,
 def search_rendered(directory_id, filter_string, sort_by, descending, start_index, count, base_url):
     """As search, but the page's response bodies (orjson.Fragment), built by the database."""
     total, rows = common.page(User, directory_id, filter_string, sort_by, descending, start_index, count,
-                              user_json.select_list, user_json.parameters(base_url))
+                              user_json.select_list, user_json.parameters(base_url), joined=True)
     return total, [orjson.Fragment(body) for (body,) in rows]
 
 
