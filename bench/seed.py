@@ -8,6 +8,7 @@ over /Bulk; beyond its small store, bench.peer stores them in memory directly.
 
 import json
 import uuid
+from datetime import timedelta
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -61,11 +62,16 @@ def clone_users(database_url, templates, names):
     """Copy the rows of usersync users `templates` [(id, userName)] into new users named `names`.
 
     Every text column of a template's user and user-value rows that holds its userName's local part
-    gets the new one instead; ids are new UUIDs. Returns [(id, userName)] of the clones.
+    gets the new one instead; ids are new UUIDs. Each clone is created (and last modified) a microsecond
+    after the one before, from now: users written one after another sit in the SCIM page order
+    (created, id) in the order they were inserted, so a page reads neighbouring rows. Copying the
+    template's timestamps put a template's 100 clones, inserted 1,000 rows apart, on one page, and
+    every page of a 100,000-user store read 100 scattered rows and their values: 1.2 ms of the
+    kernel's time per page in reads that missed SQLite's cache. Returns [(id, userName)] of the clones.
     """
     import sqlite3
 
-    from models import User, UserValue
+    from models import User, UserValue, utcnow
 
     path = database_url.removeprefix("sqlite:///")
     user_table, value_table = User._meta.table_name, UserValue._meta.table_name
@@ -76,12 +82,14 @@ def clone_users(database_url, templates, names):
         with conn:
             rows = _rows_by_id(conn, user_table, "id", [tid for tid, _ in templates])
             values = _rows_by_id(conn, value_table, value_fk, [tid for tid, _ in templates], many=True)
-            clones = []
+            clones, start = [], utcnow()
             for index, name in enumerate(names):
                 template_id, template_name = templates[index % len(templates)]
                 new_id = str(uuid.uuid4())
                 swap = _swapper(template_name.split("@")[0], name.split("@")[0])
-                _insert(conn, user_table, {**swap(rows[template_id]), "id": new_id})
+                stamp = (start + timedelta(microseconds=index)).isoformat(" ")
+                _insert(conn, user_table, {**swap(rows[template_id]), "id": new_id,
+                                           User.created.column_name: stamp, User.last_modified.column_name: stamp})
                 for value in values.get(template_id, []):
                     _insert(conn, value_table, {**swap(value), value_fk: new_id}, skip="id")
                 clones.append((new_id, name))
