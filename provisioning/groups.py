@@ -12,22 +12,22 @@ from .changes import diff, patched, writable
 from .options import load
 
 
-def create(app, doc):
+def create(app, doc, reader=None):
     """POST /Groups: the SCIM group, then its members' host groups."""
     options = load(app.options)
     with db.atomic():
         group_id, members = store.insert(app.directory_id, doc)
         _record(app, options, "create-group", group_id, doc["displayName"], f"created SCIM group with {len(members)} member(s)")
         host_groups.sync(app, options, _users(members))
-        return store.get(app.directory_id, group_id)  # read inside the transaction: this write's version
+        return _written(app, group_id, reader)
 
 
-def replace(app, group_id, doc, expected_version=None):
+def replace(app, group_id, doc, expected_version=None, reader=None):
     """PUT /Groups/{id}."""
-    return _update(app, group_id, expected_version, lambda current: doc)
+    return _update(app, group_id, expected_version, lambda current: doc, reader=reader)
 
 
-def patch(app, group_id, body, expected_version=None, with_members=True):
+def patch(app, group_id, body, expected_version=None, with_members=True, reader=None):
     """PATCH /Groups/{id}: RFC 7644 §3.5.2; only the members it adds or removes are re-synced.
 
     A patch that only adds or removes listed members reads and writes just their rows, so it
@@ -35,8 +35,8 @@ def patch(app, group_id, body, expected_version=None, with_members=True):
     """
     named = scim_patch.member_ids(body)
     if named is None:
-        return _update(app, group_id, expected_version, patched(GROUP_RESOURCE, body), with_members)
-    return _patch_members(app, group_id, named, body, expected_version, with_members)
+        return _update(app, group_id, expected_version, patched(GROUP_RESOURCE, body), with_members, reader)
+    return _patch_members(app, group_id, named, body, expected_version, with_members, reader)
 
 
 def delete(app, group_id, expected_version=None):
@@ -49,7 +49,13 @@ def delete(app, group_id, expected_version=None):
         host_groups.sync(app, options, _users(members))
 
 
-def _patch_members(app, group_id, named, body, expected_version, with_members):
+def _written(app, group_id, reader, with_members=True):
+    """The group just written, read inside the transaction (this write's version): as reader(directory id,
+    group id) gives it, else its canonical document."""
+    return reader(app.directory_id, group_id) if reader else store.get(app.directory_id, group_id, with_members)
+
+
+def _patch_members(app, group_id, named, body, expected_version, with_members, reader):
     options = load(app.options)
     with db.atomic():
         row = store.locked_row(app.directory_id, group_id, expected_version)
@@ -66,7 +72,7 @@ def _patch_members(app, group_id, named, body, expected_version, with_members):
             host_groups.sync(app, options, _users(added.keys() | removed))
         if not with_members:  # the quiet 204: its ETag is the row's version, as change_members left it
             return store.documents([row], False)[0]
-        return store.get(app.directory_id, group_id, with_members)  # read inside the transaction
+        return _written(app, group_id, reader, with_members)
 
 
 def _displays(doc):
@@ -74,7 +80,7 @@ def _displays(doc):
     return dict(_comparable(doc)["members"])
 
 
-def _update(app, group_id, expected_version, incoming_for, with_members=True):
+def _update(app, group_id, expected_version, incoming_for, with_members=True, reader=None):
     options = load(app.options)
     with db.atomic():
         row, current = store.locked(app.directory_id, group_id, expected_version)
@@ -88,7 +94,7 @@ def _update(app, group_id, expected_version, incoming_for, with_members=True):
             _record(app, options, "update-group", group_id, incoming["displayName"], summary,
                     {key: value for key, value in changes.items() if key != "members"})
             host_groups.sync(app, options, _users(affected))
-        return store.get(app.directory_id, group_id, with_members)  # read inside the transaction: this version
+        return _written(app, group_id, reader, with_members)
 
 
 def _record(app, options, operation, group_id, name, what, changes=None):

@@ -218,3 +218,39 @@ def test_default_bodies_built_by_the_database_equal_the_projected_ones(scim):
     assert body["groups"][0]["$ref"].endswith(f"/Groups/{group['id']}")
     assert body[ENTERPRISE] == {"department": "Ops", "manager": {"value": manager["id"],
                                                               "$ref": manager["meta"]["location"]}}
+
+
+def test_write_answers_built_by_the_database_equal_the_projected_ones(scim, monkeypatch):
+    """POST, PUT and PATCH under the default projection answer with the body SQL builds (store.user_json),
+    read inside the write's transaction; with excludedAttributes naming nothing, Python renders it: the
+    same body, key order too, and the headers name the same version and location."""
+    import json
+
+    from store import users
+
+    built = []
+    monkeypatch.setattr(users, "get_rendered", lambda *args, real=users.get_rendered: built.append(1) or real(*args))
+
+    def ordered(response, status):
+        assert response.status_code == status, response.get_data(as_text=True)
+        body = json.loads(response.get_data(as_text=True), object_pairs_hook=tuple)
+        meta = dict(dict(body)["meta"])
+        assert response.headers["ETag"] == meta["version"]
+        assert status != 201 or response.headers["Location"] == meta["location"]
+        return [(key, value) for key, value in body if key != "meta"], {**meta, "version": None, "lastModified": None}
+
+    extra = {"externalId": "ext-w", "phoneNumbers": [{"value": "+1 555 0100", "type": "work"}],
+             "schemas": [USER, ENTERPRISE], ENTERPRISE: {"department": "Ops"}}
+    sql = scim.post("/Users", json=new_user("writer", **extra))
+    python = scim.post("/Users?excludedAttributes=nickName", json=new_user("writer2", **extra))
+    assert [key for key, _ in ordered(sql, 201)[0]] == [key for key, _ in ordered(python, 201)[0]]
+    user_id = sql.get_json()["id"]
+    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations": [{"op": "replace", "path": "displayName", "value": "W"}]}
+    for method, body in (("put", new_user("writer", displayName="Writer", **extra)), ("patch", patch)):
+        response = getattr(scim, method)(f"/Users/{user_id}", json=body)
+        by_sql = ordered(response, 200)
+        assert response.headers["ETag"] == scim.get(f"/Users/{user_id}").headers["ETag"]  # this write's version
+        by_python = ordered(getattr(scim, method)(f"/Users/{user_id}?excludedAttributes=nickName", json=body), 200)
+        assert by_sql == by_python
+    assert len(built) == 5  # the POST, PUT and PATCH without a projection, and the two GETs
