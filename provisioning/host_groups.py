@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from models import Group, HostGroup, HostMembership, Membership, User
-from store import audit
+from store import audit, prepared
 from store.prepared import Prepared
 
 from . import patterns
@@ -94,9 +94,8 @@ def _revoked_because(app, options, source, reason):
 def _apply(app, adds, removes, names):
     for (name, reason, because), user_ids in adds.items():
         group = _host_group(app, name)
-        HostMembership.insert_many(
-            [{"group": group.id, "user": uid, "source_app": app.id, "reason": reason} for uid in user_ids]
-        ).on_conflict_ignore().execute()
+        prepared.insert_many(HostMembership, [{"group": group.id, "user": uid, "source_app": app.id, "reason": reason}
+                                              for uid in user_ids], ignore_conflicts=True)
         _record(app, f"added to host group '{name}' ({because})", user_ids, names)
     for (group_id, name, why), user_ids in removes.items():
         HostMembership.delete().where(

@@ -133,13 +133,15 @@ def create(model, **values):
     return instance
 
 
-_MANY = {}  # (database class, model, column names, rows) -> (sql, slots)
+_MANY = {}  # (database class, model, column names, rows, ignore_conflicts) -> (sql, slots)
 _BATCHES = (500, 100, 20, 5, 1)  # rows per INSERT: a few statement shapes per table, never one per length
 
 
-def insert_many(model, rows):
+def insert_many(model, rows, ignore_conflicts=False):
     """INSERT rows (dicts with the same keys, field names) in batches whose SQL is generated once per
-    table, columns and batch size; fields left out get their defaults, called anew for each row."""
+    table, columns and batch size; fields left out get their defaults, called anew for each row.
+    ignore_conflicts: a row that would break a unique key is left out (INSERT OR IGNORE, ON CONFLICT
+    DO NOTHING)."""
     if not rows:
         return
     names = list(rows[0])
@@ -152,18 +154,18 @@ def insert_many(model, rows):
     start = 0
     for size in _BATCHES:
         while len(values) - start >= size:
-            _insert_batch(model, columns, fields, values[start:start + size])
+            _insert_batch(model, columns, fields, values[start:start + size], ignore_conflicts)
             start += size
 
 
-def _insert_batch(model, columns, fields, batch):
-    key = (type(db.obj), model, columns, len(batch))
+def _insert_batch(model, columns, fields, batch, ignore_conflicts):
+    key = (type(db.obj), model, columns, len(batch), ignore_conflicts)
     compiled = _MANY.get(key)
     if compiled is None:
         width = len(fields)
         query = model.insert_many([{field: _node(row * width + column) for column, field in enumerate(fields)}
                                    for row in range(len(batch))])
-        sql, slots = query.sql()
+        sql, slots = (query.on_conflict_ignore() if ignore_conflicts else query).sql()
         compiled = _MANY[key] = (sql, slots)
     sql, slots = compiled
     flat = [field.db_value(value) for row in batch for field, value in zip(fields, row)]

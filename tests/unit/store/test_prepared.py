@@ -1,6 +1,7 @@
 """Queries whose SQL is generated once give what peewee's own run of them gives."""
 
-from peewee import SqliteDatabase
+import pytest
+from peewee import IntegrityError, SqliteDatabase
 
 from models import Directory, User, UserValue, db
 from store import prepared
@@ -77,6 +78,22 @@ def test_insert_many_fills_defaults_per_row_in_a_few_statement_shapes(store_db):
     assert len(prepared._MANY) - before <= 4
     prepared.insert_many(User, [])
     assert User.select().count() == 127
+
+
+def test_insert_many_can_leave_out_rows_that_break_a_unique_key(store_db):
+    from models import HostGroup, HostMembership
+
+    directory = Directory.select().first()
+    group = HostGroup.create(directory=directory, name="staff", name_lower="staff")
+    users = [_user(directory, name) for name in ("alice", "bob", "carol")]
+    HostMembership.create(group=group, user=users[0], reason="default")
+    rows = [{"group": group.id, "user": user.id, "reason": "idp-group"} for user in users]
+    prepared.insert_many(HostMembership, rows, ignore_conflicts=True)
+    held = {(m.user_id, m.reason) for m in HostMembership.select()}
+    assert held == {(users[0].id, "default"), (users[1].id, "idp-group"), (users[2].id, "idp-group")}
+    with pytest.raises(IntegrityError):  # without it, the taken key refuses the batch
+        with db.atomic():
+            prepared.insert_many(HostMembership, rows[:1])
 
 
 def test_rows_keep_the_types_peewee_gives(store_db):
