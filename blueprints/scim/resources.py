@@ -151,7 +151,7 @@ class ResourceItem(MethodView):
         # request asks for attributes; Okta, Entra ID and the RFC's clients take either.
         quiet = self.rtype is GROUP_RESOURCE and include is None and exclude is None
         doc = self.writes.patch(idp_app(), resource_id, json_body(), expected_version(), heavy and not quiet,
-                                reader(self.rtype))
+                                None if quiet else reader(self.rtype))
         return respond(self.rtype, doc, 204 if quiet else 200)
 
     def delete(self, resource_id):

@@ -189,3 +189,24 @@ def test_a_plain_get_of_a_group_without_members_has_no_members_attribute(scim):
     body = scim.get(f"/Groups/{created['id']}").get_json()
     assert "members" not in body and body["displayName"] == "Empty"
     assert body == scim.get(f"/Groups/{created['id']}?excludedAttributes=externalId").get_json()
+
+
+def test_writes_read_members_as_sql_built_json_only_when_they_answer_with_them(scim, monkeypatch):
+    """POST and PUT answer with the members SQL builds (store.groups.get_rendered), equal to what Python
+    renders; a quiet PATCH (204) never reads them, whatever it changes."""
+    from store import groups
+
+    built = []
+    monkeypatch.setattr(groups, "get_rendered", lambda *args, real=groups.get_rendered: built.append(1) or real(*args))
+    alice, bob = user(scim, "alice"), user(scim, "bob")
+    created = group(scim, "Ops", [alice, bob])
+    assert len(built) == 1
+    rendered = scim.get(f"/Groups/{created['id']}?excludedAttributes=externalId").get_json()
+    assert created == rendered
+    put = scim.put(f"/Groups/{created['id']}", json={"schemas": [GROUP], "displayName": "Ops", "members": [{"value": bob}]})
+    assert put.status_code == 200 and [m["value"] for m in put.get_json()["members"]] == [bob]
+    assert put.headers["ETag"] == put.get_json()["meta"]["version"]
+    assert len(built) == 2
+    renamed = patch(scim, created["id"], {"op": "replace", "path": "displayName", "value": "Operations"})
+    assert renamed.status_code == 204 and renamed.headers["ETag"] != put.headers["ETag"]
+    assert len(built) == 2
