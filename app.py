@@ -48,7 +48,8 @@ def create_app(test_config=None):
 
 def _init_store(app):
     from models import db, init_db, migrate
-    from store import admin, audit
+    from store.tenancy import admin
+    from store.trail import audit
 
     init_db(app.config["DATABASE_URL"])
     with db.connection_context():

@@ -92,7 +92,7 @@ def _count(server, stream, requests, workdir, warm):
 
     Waitress hands one connection's requests to its threads in turn, each with a pooled database
     connection, and SQLite prepares a statement once per connection: preparing a user's body
-    (store.user_json) costs 17 times running it. Two requests per thread first count the steady state."""
+    (store.resources.user_json) costs 17 times running it. Two requests per thread first count the steady state."""
     conn = http.client.HTTPConnection("127.0.0.1", server.target.port, timeout=600)
     try:
         for _ in range(warm):

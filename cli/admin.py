@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from models import db
-from store import admin as admin_store
+from store.tenancy import admin as admin_store
 
 
 def _interactive():

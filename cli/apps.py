@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 from scim.constants import BASE_PATH as PREFIX
 from models import IdpApp, db
-from provisioning.options import HELP, Options
-from store import apps as app_store
+from rules.options import HELP, Options
+from store.tenancy import apps as app_store
 
 OPTION_TYPES = {f.name: f.type for f in dataclasses.fields(Options)}
 APP_KEYS = {
@@ -166,7 +166,7 @@ def _settings(pairs):
 
 
 class _KeysEpilog(click.Command):
-    """Lists every settable key with its help, built from provisioning.options.HELP so it cannot drift."""
+    """Lists every settable key with its help, built from rules.options.HELP so it cannot drift."""
 
     def format_epilog(self, ctx, formatter):
         defaults = dataclasses.asdict(Options())

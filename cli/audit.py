@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import IdpApp, db
-from store import audit as audit_store
-from store import traffic as traffic_store
+from store.trail import audit as audit_store
+from store.trail import traffic as traffic_store
 
 
 class _Time(click.ParamType):

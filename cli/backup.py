@@ -4,7 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from models import db
-from store import backup as backup_store
+from store.ops import backup as backup_store
 
 
 def _print_counts(counts):

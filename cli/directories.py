@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from models import db
-from store import directories as directory_store
+from store.tenancy import directories as directory_store
 
 
 @click.group()

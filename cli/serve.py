@@ -25,7 +25,7 @@ def serve(host, port, threads):
     """Serve the SCIM endpoint and admin pages with waitress."""
     from waitress import create_server
 
-    from provisioning import scheduler as pull_scheduler
+    from provisioning.pull import scheduler as pull_scheduler
 
     app = current_app._get_current_object()
     if not app.config["TESTING"]:

@@ -8,8 +8,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import IdpApp, db
-from store import secrets as secret_store
-from store import sync_runs, sync_sources
+from store.tenancy import secrets as secret_store
+from store.pull import runs, sources
 from sync.sources import SourceConfigError
 
 SECRET_ENV = "USERSYNC_SYNC_SECRET"  # the client secret or bearer token, for scripts (never a flag: shell history)
@@ -37,19 +37,19 @@ def _key():
 @with_appcontext
 def sync(app_name, full, as_json):
     """Pull users and groups from APP's identity provider now, in the foreground."""
-    from provisioning import pull
+    from provisioning.pull import engine
 
     key = _key()
     with db.connection_context():
         app = _app_named(app_name)
-        owner = sync_runs.owner_id()
+        owner = runs.owner_id()
         try:
-            run_id = sync_runs.begin(app, full=full, trigger="cli", owner=owner)
-        except sync_runs.SyncRefused as refused:
+            run_id = runs.begin(app, full=full, trigger="cli", owner=owner)
+        except runs.SyncRefused as refused:
             raise click.ClickException(str(refused)) from None
         click.echo(f"pull run #{run_id} of '{app.name}' started", err=True)
-        pull.run(app, run_id, key, progress=_progress, owner=owner)
-        result = sync_runs.status(run_id)
+        engine.run(app, run_id, key, progress=_progress, owner=owner)
+        result = runs.status(run_id)
     _report(result, as_json)
 
 
@@ -76,7 +76,7 @@ def _report(result, as_json):
 @click.option("--client-id", help="The OAuth2 client ID (Oracle: the confidential application's).")
 @click.option("--token-url", help="--scim with OAuth2 client credentials: the token endpoint (else a bearer token).")
 @click.option("--scope", help="--scim with OAuth2: the scope to ask for, if the server needs one.")
-@click.option("--schedule", type=click.Choice(list(sync_sources.SCHEDULES)), help="How often to pull by itself.")
+@click.option("--schedule", type=click.Choice(list(sources.SCHEDULES)), help="How often to pull by itself.")
 @with_appcontext
 def sync_source(app_name, domain_url, base_url, client_id, token_url, scope, schedule):
     """Set where APP pulls from. The client secret (or bearer token) is read from $USERSYNC_SYNC_SECRET or a
@@ -87,17 +87,17 @@ def sync_source(app_name, domain_url, base_url, client_id, token_url, scope, sch
     key = _key()
     with db.connection_context():
         app = _app_named(app_name)
-        stored = sync_sources.settings_of(app)
+        stored = sources.settings_of(app)
         secret = _secret(kind, settings, bool(stored and stored["has_secret"]))
         name = "bearer_token" if kind == "scim" and settings.get("auth") == "bearer" else "client_secret"
         try:
-            sync_sources.configure(app, kind, settings, {name: secret} if secret else {}, key)
+            sources.configure(app, kind, settings, {name: secret} if secret else {}, key)
             if schedule:
-                sync_sources.set_schedule(app, schedule)
+                sources.set_schedule(app, schedule)
         except SourceConfigError as error:
             raise click.ClickException(str(error)) from None
-        described = sync_sources.describe(sync_sources.source_for(app, key))
-        every = sync_sources.SCHEDULES[sync_sources.settings_of(app)["schedule"]].lower()
+        described = sources.describe(sources.source_for(app, key))
+        every = sources.SCHEDULES[sources.settings_of(app)["schedule"]].lower()
     click.echo(f"'{app.name}' pulls from {described}; schedule: {every}")
 
 

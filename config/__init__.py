@@ -9,7 +9,7 @@ class Config:
     DATABASE_URL = None  # None: a SQLite file in the instance folder
     PUBLIC_URL = "http://127.0.0.1:8090"  # how IdPs reach this server; the CLI prints base URLs from it
     SECRET_KEY = None
-    # Encrypts the client secrets of pull sources (store.secrets); None: derived from SECRET_KEY with HKDF.
+    # Encrypts the client secrets of pull sources (store.tenancy.secrets); None: derived from SECRET_KEY with HKDF.
     SYNC_SECRET_KEY = None
     SYNC_POLL_SECONDS = 5.0  # how often the scheduler of `usersync serve` looks for due and queued pulls
     HOST_PRODUCT = "Confluence"

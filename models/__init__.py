@@ -44,7 +44,7 @@ def init_db(url):
         # never deadlock upgrading a read lock (SQLITE_BUSY mid-transaction).
         # check_same_thread off: a pooled connection serves one thread at a time, but not always the same one.
         # cached_statements: each connection keeps its prepared statements, 128 by default; preparing a
-        # user's body (store.user_json) costs 17 times running it, so more room before one is evicted.
+        # user's body (store.resources.user_json) costs 17 times running it, so more room before one is evicted.
         options.update(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False,
                        cached_statements=256)
     scheme, rest = url.split("://", 1)

@@ -15,7 +15,7 @@ class IdpApp(BaseModel):
     enabled = peewee.BooleanField(default=True)
     created = peewee.DateTimeField(default=utcnow)
     last_used = peewee.DateTimeField(null=True)
-    options = peewee.TextField(default="{}")  # JSON, validated by provisioning.options
+    options = peewee.TextField(default="{}")  # JSON, validated by rules.options
 
     @classmethod
     def by_name(cls, name):

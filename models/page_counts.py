@@ -1,5 +1,5 @@
 """SQLite: how many users and groups each directory shows SCIM, kept by triggers, and a generation
-that changes whenever their paging order may have (see store.paging).
+that changes whenever their paging order may have (see store.resources.paging).
 
 An unfiltered page's totalResults was a COUNT over every index entry of the directory (18 ms at
 100,000 users), and its OFFSET walked as many. PostgreSQL keeps counting: there a counter row

@@ -12,7 +12,7 @@ class SyncSource(BaseModel):
     app = peewee.ForeignKeyField(IdpApp, unique=True, backref="sync_sources", on_delete="CASCADE")
     kind = peewee.CharField(max_length=16)  # oracle | scim
     settings = peewee.TextField(default="{}")  # JSON
-    secret = peewee.TextField(null=True)  # a Fernet token of the JSON object of the secrets (store.secrets)
+    secret = peewee.TextField(null=True)  # a Fernet token of the JSON object of the secrets (store.tenancy.secrets)
     schedule = peewee.CharField(max_length=16, default="off")  # off | hourly | twice-daily | daily | weekly
     next_run = peewee.DateTimeField(null=True, index=True)
     watermark = peewee.CharField(max_length=64, null=True)  # newest source meta.lastModified a complete run saw

@@ -3,13 +3,13 @@
 from models import User, db
 from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
-from store import audit
-from store import groups as store
-from store.prepared import Prepared
+from store.trail import audit
+from store.resources import groups as store
+from store.sql import Prepared
 
 from . import host_groups
 from .changes import diff, patched, writable
-from .options import load
+from rules.options import load
 
 
 def create(app, doc, reader=None):

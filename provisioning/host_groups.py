@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from models import Group, HostGroup, HostMembership, Membership, User
-from store import audit, prepared
-from store.prepared import Prepared
+from store.trail import audit
+from store import sql
+from store.sql import Prepared
 
-from . import patterns
+from rules import patterns
 
 _CHUNK = 500
 
@@ -94,7 +95,7 @@ def _revoked_because(app, options, source, reason):
 def _apply(app, adds, removes, names):
     for (name, reason, because), user_ids in adds.items():
         group = _host_group(app, name)
-        prepared.insert_many(HostMembership, [{"group": group.id, "user": uid, "source_app": app.id, "reason": reason}
+        sql.insert_many(HostMembership, [{"group": group.id, "user": uid, "source_app": app.id, "reason": reason}
                                               for uid in user_ids], ignore_conflicts=True)
         _record(app, f"added to host group '{name}' ({because})", user_ids, names)
     for (group_id, name, why), user_ids in removes.items():
@@ -136,7 +137,7 @@ def _memberships(user_ids):
     return result
 
 
-# Every SCIM write runs these: their SQL is generated once (store.prepared).
+# Every SCIM write runs these: their SQL is generated once (store.sql).
 _NAMES = Prepared(lambda ids: User.select(User.id, User.host_username).where(User.id.in_(ids)))
 _HOST_GROUP = Prepared(lambda directory_id, lower: HostGroup.select().where(
     (HostGroup.directory == directory_id) & (HostGroup.name_lower == lower)).limit(1))

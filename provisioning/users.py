@@ -3,13 +3,14 @@
 from models import db
 from scim import errors
 from scim.attributes import USER_RESOURCE
-from store import audit
-from store import users as store
-from store.user_rows import MULTI
+from store.trail import audit
+from store.resources import users as store
+from store.resources.user_rows import MULTI
 
-from . import host_groups, patterns
+from provisioning import host_groups
+from rules import patterns
 from .changes import diff, patched, writable
-from .options import load
+from rules.options import load
 
 
 def create(app, doc, reader=None):

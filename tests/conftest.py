@@ -80,7 +80,7 @@ def app(tmp_path):
 def idp_app(app):
     """An Oracle IDCS app and its bearer token."""
     from models import db
-    from store import apps
+    from store.tenancy import apps
 
     with db.connection_context():
         record, token = apps.create(f"Oracle {uuid.uuid4().hex[:6]}", "oracle")

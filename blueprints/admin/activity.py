@@ -6,9 +6,10 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from werkzeug.routing import BuildError
 
 from models import IdpApp
-from store import apps as app_store
-from store import audit, host_views
-from store import traffic as traffic_log
+from store.tenancy import apps as app_store
+from store.trail import audit
+from store import pages
+from store.trail import traffic as traffic_log
 
 from . import bp
 from .users import arg, query_args
@@ -17,21 +18,21 @@ from .users import arg, query_args
 @bp.get("/activity")
 def activity():
     """Audit events, newest first, 50 a page: filter by app, time, user, outcome and operation."""
-    filters, problems = host_views.activity_filters(request.args)
-    number = arg(problems, "page", host_views.page_number) or 1
-    page = host_views.activity(filters, number)
-    apps = host_views.app_choices()
+    filters, problems = pages.activity_filters(request.args)
+    number = arg(problems, "page", pages.page_number) or 1
+    page = pages.activity(filters, number)
+    apps = pages.app_choices()
     return render_template("admin/activity.html", page=page, problems=problems, apps=apps,
                            app_options=_pairs([name for _id, name in apps], filters.get("app")),
-                           operations=_pairs(host_views.OPERATIONS, filters.get("operation")),
-                           outcomes=_pairs(audit.OUTCOMES), compact=host_views.compact_changes,
+                           operations=_pairs(pages.OPERATIONS, filters.get("operation")),
+                           outcomes=_pairs(audit.OUTCOMES), compact=pages.compact_changes,
                            export_url=url_for("admin.activity_csv", **query_args("page")))
 
 
 @bp.get("/activity.csv")
 def activity_csv():
     """The events the activity filters match, every one, as a CSV download; bad filters go back to the page."""
-    filters, problems = host_views.activity_filters(request.args)
+    filters, problems = pages.activity_filters(request.args)
     if problems:
         return redirect(url_for("admin.activity", **query_args()))
     body = audit.to_csv(audit.query(**filters, limit=None))
@@ -47,11 +48,11 @@ def traffic(app_id):
     """
     app = _app(app_id)
     problems = {}
-    number = arg(problems, "page", host_views.page_number) or 1
-    page = host_views.traffic(app, number)
+    number = arg(problems, "page", pages.page_number) or 1
+    page = pages.traffic(app, number)
     return render_template("admin/traffic.html", app=app, page=page, problems=problems,
                            logging=app_store.options_of(app).traffic_log, options_url=_options_url(app),
-                           body=host_views.pretty_body)
+                           body=pages.pretty_body)
 
 
 @bp.post("/apps/<int:app_id>/traffic/clear")

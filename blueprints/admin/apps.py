@@ -5,8 +5,8 @@ from peewee import fn
 
 from blueprints.wizard import connect
 from models import Directory, Group, IdpApp, User, utcnow
-from store import apps as app_store
-from store import directories as directory_store
+from store.tenancy import apps as app_store
+from store.tenancy import directories as directory_store
 
 from . import bp
 

@@ -4,7 +4,7 @@ from urllib.parse import urlparse
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from store import admin
+from store.tenancy import admin
 
 from . import bp, security
 

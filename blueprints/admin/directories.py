@@ -2,8 +2,8 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from store import directories as store
-from store import host_views
+from store.tenancy import directories as store
+from store import pages
 
 from . import bp
 
@@ -18,7 +18,7 @@ def directories():
         if created is not None:
             flash(f"Directory '{created.name}' created.", "success")
             return redirect(url_for("admin.directories"))
-    ids = {name: directory_id for directory_id, name in host_views.directory_choices()}
+    ids = {name: directory_id for directory_id, name in pages.directory_choices()}
     html = render_template("admin/directories.html", directories=store.list_directories(), ids=ids,
                            form=form, problems=problems)
     return html, 400 if problems else 200

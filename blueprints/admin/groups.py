@@ -2,7 +2,7 @@
 
 from flask import abort, render_template
 
-from store import host_views
+from store import pages
 
 from . import bp
 from .users import REASONS, arg
@@ -12,11 +12,11 @@ from .users import REASONS, arg
 def groups():
     """Host groups, 50 a page, with directory, member count and who created each."""
     problems = {}
-    directories = host_views.directory_choices()
-    text = arg(problems, "q", host_views.search_text)
-    directory = arg(problems, "directory", host_views.choice, directories, "directory")
-    number = arg(problems, "page", host_views.page_number) or 1
-    page = host_views.host_groups(text, directory, number)
+    directories = pages.directory_choices()
+    text = arg(problems, "q", pages.search_text)
+    directory = arg(problems, "directory", pages.choice, directories, "directory")
+    number = arg(problems, "page", pages.page_number) or 1
+    page = pages.host_groups(text, directory, number)
     return render_template("admin/groups.html", page=page, problems=problems, directories=directories)
 
 
@@ -26,13 +26,13 @@ def group(group_id):
 
     404 when there is no host group with this id.
     """
-    row = host_views.host_group(group_id)
+    row = pages.host_group(group_id)
     if row is None:
         abort(404, description=f"There is no host group with the id {group_id}.")
     problems = {}
-    number = arg(problems, "page", host_views.page_number) or 1
-    members = host_views.host_group_members(row, number)
-    feeders, defaults = host_views.feeding_scim_groups(row)
+    number = arg(problems, "page", pages.page_number) or 1
+    members = pages.host_group_members(row, number)
+    feeders, defaults = pages.feeding_scim_groups(row)
     return render_template("admin/groups_detail.html", group=row, page=members, problems=problems,
                            feeders=feeders, defaults=defaults, reasons=REASONS)
 
@@ -41,9 +41,9 @@ def group(group_id):
 def scim_groups():
     """SCIM groups as the IdPs pushed them, per directory, with member counts."""
     problems = {}
-    directories = host_views.directory_choices()
-    text = arg(problems, "q", host_views.search_text)
-    directory = arg(problems, "directory", host_views.choice, directories, "directory")
-    number = arg(problems, "page", host_views.page_number) or 1
-    page = host_views.scim_groups(text, directory, number)
+    directories = pages.directory_choices()
+    text = arg(problems, "q", pages.search_text)
+    directory = arg(problems, "directory", pages.choice, directories, "directory")
+    number = arg(problems, "page", pages.page_number) or 1
+    page = pages.scim_groups(text, directory, number)
     return render_template("admin/groups_scim.html", page=page, problems=problems, directories=directories)

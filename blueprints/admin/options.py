@@ -1,7 +1,7 @@
 """Setup Provisioning Options of one IdP app: the form, its group mapping editor and the live previews.
 
 One form holds every option, the directory and the group mapping, so a Save is validated as a
-whole and saves everything or nothing (store.apps.configure). Its other buttons (Add row, Remove,
+whole and saves everything or nothing (store.tenancy.apps.configure). Its other buttons (Add row, Remove,
 Preview) re-render what was typed without saving: the page works without JavaScript, and
 static/js/options.js only adds rows in place and asks options_preview as the admin types.
 """
@@ -12,12 +12,13 @@ import re
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from models import IdpApp
-from provisioning import host_groups, patterns, users
-from provisioning import options as provisioning_options
-from provisioning.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
+from provisioning import host_groups, users
+from rules import patterns
+from rules import options as provisioning_options
+from rules.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
 from scim import errors as scim_errors
-from store import apps as app_store
-from store import directories as directory_store
+from store.tenancy import apps as app_store
+from store.tenancy import directories as directory_store
 
 from . import bp
 

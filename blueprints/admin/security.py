@@ -5,7 +5,7 @@ import secrets
 
 from flask import abort, g, request, session
 
-from store import admin
+from store.tenancy import admin
 
 CSRF_FIELD = "csrf_token"
 

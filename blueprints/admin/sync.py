@@ -9,8 +9,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from blueprints.wizard import source
 from blueprints.wizard.source import REST_STEPS, SourceForm
 from models import IdpApp
-from store import apps as app_store
-from store import sync_runs, sync_sources
+from store.tenancy import apps as app_store
+from store.pull import runs, sources
 from sync.sources import SourceConfigError
 
 from . import bp
@@ -29,7 +29,7 @@ def app_sync(app_id):
     404 for an unknown app, or one that uses SCIM push.
     """
     app = _rest_app(app_id)
-    saved = sync_sources.settings_of(app)
+    saved = sources.settings_of(app)
     return _page(app, saved, _saved_form(app, saved))
 
 
@@ -40,14 +40,14 @@ def app_sync_source(app_id):
     404 for an unknown app, or one that uses SCIM push.
     """
     app = _rest_app(app_id)
-    saved = sync_sources.settings_of(app)
+    saved = sources.settings_of(app)
     form = _posted_form(app, saved)
     testing = request.form.get("action") == "test"
     try:
         pulled = form.build(_stored_source(app))
         if testing:
             return _page(app, saved, form, result=source.run_test(pulled))
-        sync_sources.configure(app, pulled.kind, source.stored_settings(pulled), form.secrets(), source.key())
+        sources.configure(app, pulled.kind, source.stored_settings(pulled), form.secrets(), source.key())
     except SourceConfigError as error:
         return _page(app, saved, form, errors={error.name: source.field_message(error)},
                      result=source.config_outcome(error) if testing else None)
@@ -63,7 +63,7 @@ def app_sync_test(app_id):
     404 for an unknown app, or one that uses SCIM push; 400 when a setting is wrong.
     """
     app = _rest_app(app_id)
-    return source.test_json(_posted_form(app, sync_sources.settings_of(app)), _stored_source(app))
+    return source.test_json(_posted_form(app, sources.settings_of(app)), _stored_source(app))
 
 
 @bp.post("/apps/<int:app_id>/sync/schedule")
@@ -75,11 +75,11 @@ def app_sync_schedule(app_id):
     app = _rest_app(app_id)
     schedule = request.form.get("schedule", "")
     try:
-        sync_sources.set_schedule(app, schedule)
+        sources.set_schedule(app, schedule)
     except SourceConfigError as error:
-        saved = sync_sources.settings_of(app)
+        saved = sources.settings_of(app)
         return _page(app, saved, _saved_form(app, saved), errors={"schedule": source.field_message(error)})
-    flash(f"'{app.name}' now synchronizes: {sync_sources.SCHEDULES[schedule].lower()}.", "success")
+    flash(f"'{app.name}' now synchronizes: {sources.SCHEDULES[schedule].lower()}.", "success")
     return redirect(url_for("admin.app_sync", app_id=app.id))
 
 
@@ -91,12 +91,12 @@ def app_sync_run(app_id):
     """
     app = _rest_app(app_id)
     try:
-        run_id = sync_runs.request(app, full=request.form.get("full") == "on", trigger="manual")
-    except sync_runs.SyncBusy as busy:
+        run_id = runs.request(app, full=request.form.get("full") == "on", trigger="manual")
+    except runs.SyncBusy as busy:
         flash(f"Synchronization #{busy.run_id} of '{app.name}' is already queued or running; its progress is "
               "shown below. Select Synchronize now again once it has finished.", "warning")
         return redirect(url_for("admin.app_sync", app_id=app.id, run=busy.run_id, _anchor="sync-progress"))
-    except sync_runs.SyncRefused as refused:  # no source saved yet, or the app is disabled
+    except runs.SyncRefused as refused:  # no source saved yet, or the app is disabled
         flash(str(refused), "error")
         return redirect(url_for("admin.app_sync", app_id=app.id))
     flash(f"Synchronization #{run_id} of '{app.name}' is queued.", "success")
@@ -117,13 +117,13 @@ def app_sync_status(app_id, run_id):
 
 
 def describe_run(run):
-    """store.sync_runs.status() for a page and for sync.js: with the words for its status, phase, counts and times."""
+    """store.pull.runs.status() for a page and for sync.js: with the words for its status, phase, counts and times."""
     status = run.get("status")
     label, lozenge = STATUSES.get(status, (str(status), "info"))
     counts = [(name.replace("_", " "), number) for name, number in (run.get("counts") or {}).items()]
     shown = {key: run.get(key) for key in ("id", "status", "phase", "done", "total", "error", "full", "requested",
                                            "started", "finished")}
-    final = status in sync_runs.FINAL
+    final = status in runs.FINAL
     shown.update(final=final, status_label=label, lozenge=lozenge, counts=counts,
                  phase_label="" if final else PHASES.get(run.get("phase"), run.get("phase") or ""),
                  trigger=TRIGGERS.get(run.get("trigger"), run.get("trigger") or ""), summary=_summary(run, counts),
@@ -167,31 +167,31 @@ def _posted_form(app, saved):
 
 def _stored_source(app):
     """What gives the stored source, its secret decrypted (for a test or a save without a secret typed)."""
-    return lambda: sync_sources.source_for(app, source.key())
+    return lambda: sources.source_for(app, source.key())
 
 
 def _run_of(app, run_id):
     """The status of the app's run run_id, or None."""
-    run = sync_runs.status(run_id)
+    run = runs.status(run_id)
     return run if run is not None and run["app"] == app.id else None
 
 
-def _current_run(app, runs):
+def _current_run(app, recent):
     """The run the page follows: the one just requested (?run=), else the newest."""
     wanted = request.args.get("run", "")
     run = _run_of(app, int(wanted)) if wanted.isdigit() else None
-    return run or (runs[0] if runs else None)
+    return run or (recent[0] if recent else None)
 
 
 def _page(app, saved, form, errors=None, result=None):
-    runs = sync_runs.recent(app)
-    current = _current_run(app, runs)
+    recent = runs.recent(app)
+    current = _current_run(app, recent)
     html = render_template(
         "admin/sync.html", app=app, saved=saved, form=form.shown_again(), errors=errors or {}, result=result,
         provider=app.provider, provider_label=app_store.PROVIDERS.get(app.provider, app.provider),
         labels=source.LABELS, auths=source.AUTHS, kinds=source.KINDS, oracle_scope=source.ORACLE_SCOPE,
-        schedules=sync_sources.SCHEDULES, schedule=(saved or {}).get("schedule") or "off",
-        runs=[describe_run(run) for run in runs], current=describe_run(current) if current else None,
+        schedules=sources.SCHEDULES, schedule=(saved or {}).get("schedule") or "off",
+        runs=[describe_run(run) for run in recent], current=describe_run(current) if current else None,
         when=_when, created=request.args.get("created") == "1" and not errors, steps=REST_STEPS,
         editing=saved is None or result is not None or bool(set(errors or {}) - {"schedule"}))
     return html, 400 if errors else 200

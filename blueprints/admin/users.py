@@ -6,8 +6,8 @@ read from the query string with its problem kept for the page, and links to othe
 
 from flask import abort, render_template, request, url_for
 
-from store import host_views
-from store.user_rows import MULTI
+from store import pages
+from store.resources.user_rows import MULTI
 
 from . import bp
 
@@ -41,10 +41,10 @@ def query_args(*leave_out):
 
 
 def arg(problems, name, read, *extra):
-    """request.args[name] through a store.host_views reader; a refusal lands in problems[name], the value is None."""
+    """request.args[name] through a store.pages reader; a refusal lands in problems[name], the value is None."""
     try:
         return read(request.args.get(name), *extra)
-    except host_views.ViewError as exc:
+    except pages.ViewError as exc:
         problems[name] = str(exc)
         return None
 
@@ -53,15 +53,15 @@ def arg(problems, name, read, *extra):
 def users():
     """Host users, 50 a page: search by username, name or email; filter by directory, status and app."""
     problems = {}
-    directories = host_views.directory_choices()
-    apps = host_views.app_choices() + [(host_views.NO_APP, "No app (host or admin)")]
-    statuses = list(host_views.STATUSES.items())
-    text = arg(problems, "q", host_views.search_text)
-    directory = arg(problems, "directory", host_views.choice, directories, "directory")
-    status = arg(problems, "status", host_views.choice, statuses, "status")
-    app = arg(problems, "app", host_views.choice, apps, "app")
-    number = arg(problems, "page", host_views.page_number) or 1
-    page = host_views.users(text, directory, status, app, number)
+    directories = pages.directory_choices()
+    apps = pages.app_choices() + [(pages.NO_APP, "No app (host or admin)")]
+    statuses = list(pages.STATUSES.items())
+    text = arg(problems, "q", pages.search_text)
+    directory = arg(problems, "directory", pages.choice, directories, "directory")
+    status = arg(problems, "status", pages.choice, statuses, "status")
+    app = arg(problems, "app", pages.choice, apps, "app")
+    number = arg(problems, "page", pages.page_number) or 1
+    page = pages.users(text, directory, status, app, number)
     return render_template("admin/users.html", page=page, problems=problems, directories=directories,
                            apps=apps, statuses=statuses)
 
@@ -72,7 +72,7 @@ def user(user_id):
 
     404 when there is no user with this id.
     """
-    detail = host_views.user_detail(user_id)
+    detail = pages.user_detail(user_id)
     if detail is None:
         abort(404, description=f"There is no user with the id '{user_id}'.")
     row = detail["user"]
@@ -82,4 +82,4 @@ def user(user_id):
         values.setdefault(value["attribute"], []).append(value)
     multi = [(_MULTI_LABELS.get(attribute, attribute), values[attribute]) for attribute in MULTI if attribute in values]
     return render_template("admin/users_detail.html", detail=detail, user=row, attributes=attributes,
-                           multi=multi, reasons=REASONS, compact=host_views.compact_changes)
+                           multi=multi, reasons=REASONS, compact=pages.compact_changes)

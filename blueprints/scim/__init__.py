@@ -4,7 +4,7 @@ from flask import Blueprint, current_app
 from flask_httpauth import HTTPTokenAuth
 
 from scim import errors, throttle
-from store import apps
+from store.tenancy import apps
 
 from .http import PREFIX, scim_response
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from flask import g, request
 
 from models import Group, User, db
-from store import audit
+from store.trail import audit
 
 from . import auth
 from .http import PREFIX

@@ -9,7 +9,7 @@ from scim import listing, projection, render, validation
 from scim.attributes import GROUP_RESOURCE, USER_RESOURCE
 import provisioning.groups
 import provisioning.users
-from store import groups, users
+from store.resources import groups, users
 
 from . import bp, directory_id, idp_app
 from .http import base_url, expected_version, json_body, not_modified, resource_response, scim_response

@@ -6,9 +6,9 @@ import time
 from flask import current_app, g, request
 
 from models import IdpApp
-from provisioning import options as provisioning_options
-from store import apps as app_store
-from store import traffic
+from rules import options as provisioning_options
+from store.tenancy import apps as app_store
+from store.trail import traffic
 
 from . import auth, bp
 from .http import PREFIX

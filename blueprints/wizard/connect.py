@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from blueprints.scim.http import PREFIX
 from config import Config
-from store import apps as app_store
+from store.tenancy import apps as app_store
 
 # OCI IAM: the GenericScim templates keep the connection's scheme and port in these bundle properties.
 _BUNDLE_PROPERTY = ("urn:ietf:params:scim:schemas:oracle:idcs:extension:managedapp:App:"

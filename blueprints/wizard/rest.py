@@ -8,8 +8,8 @@ or neither, and goes on to the app's Synchronization page.
 from flask import jsonify, redirect, render_template, request, url_for
 
 from models import db
-from store import apps as app_store
-from store import sync_sources
+from store.tenancy import apps as app_store
+from store.pull import sources
 from sync.sources import SourceConfigError
 
 from . import bp, source, steps
@@ -74,7 +74,7 @@ def _create(chosen, name, directory, form, pulled):
     """The app and its source, in one transaction: a source the store refuses leaves no app behind."""
     with db.atomic():
         app, _token = app_store.create(name, chosen, "rest", directory or None)
-        sync_sources.configure(app, pulled.kind, source.stored_settings(pulled), form.secrets(), source.key())
+        sources.configure(app, pulled.kind, source.stored_settings(pulled), form.secrets(), source.key())
     return app
 
 

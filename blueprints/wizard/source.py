@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from flask import current_app, jsonify
 
-from store import secrets as secret_store
+from store.tenancy import secrets as secret_store
 from sync.diagnose import test_connection
 from sync.sources import OracleSource, SourceConfigError, from_dict
 
@@ -74,7 +74,7 @@ class SourceForm:
 
     @classmethod
     def stored(cls, saved):
-        """The form filled in from store.sync_sources.settings_of()."""
+        """The form filled in from store.pull.sources.settings_of()."""
         settings = dict(saved["settings"])
         settings.setdefault("auth", "oauth" if settings.get("client_id") else "bearer")
         values = {name: settings.get(name) or "" for name in VISIBLE}

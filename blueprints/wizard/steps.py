@@ -8,8 +8,8 @@ the REST API method's connection step (rest.py) posts its secret with Save, neve
 from flask import redirect, render_template, request, url_for
 
 from models import IdpApp
-from store import apps as app_store
-from store import directories as directory_store
+from store.tenancy import apps as app_store
+from store.tenancy import directories as directory_store
 
 from . import bp, connect
 from .source import REST_STEPS

@@ -4,7 +4,7 @@ import html
 import re
 
 from models import Directory, db
-from store import users as user_store
+from store.resources import users as user_store
 
 ADMIN = "/plugins/servlet/usersync/admin"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -9,7 +9,7 @@ import pytest
 
 from models import db
 from models.audit import AuditEvent
-from store import apps
+from store.tenancy import apps
 
 from .pages import ADMIN, USER, assert_sign_in_required, deactivate, provision
 

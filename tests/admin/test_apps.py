@@ -8,8 +8,8 @@ import pytest
 
 from blueprints.admin.apps import ago
 from models import IdpApp, User, db, utcnow
-from store import apps as app_store
-from store import directories as directory_store
+from store.tenancy import apps as app_store
+from store.tenancy import directories as directory_store
 from tests.admin.pages import text
 from tests.conftest import SCIM, SCIM_JSON, AdminClient
 

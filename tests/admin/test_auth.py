@@ -82,7 +82,7 @@ def test_sign_out_ends_a_copied_session_too(app):
 
 def test_a_new_password_ends_every_session(app):
     from models import db
-    from store import admin as admin_store
+    from store.tenancy import admin as admin_store
 
     admin = AdminClient(app.test_client()).sign_in()
     with db.connection_context():

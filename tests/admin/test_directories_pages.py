@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import db
-from store import apps
+from store.tenancy import apps
 
 from .pages import ADMIN, assert_sign_in_required, provision
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import Directory, HostGroup, HostMembership, User, db
-from store import apps, directories
+from store.tenancy import apps, directories
 
 from .pages import ADMIN, assert_sign_in_required, provision, seed
 

@@ -9,8 +9,9 @@ import pytest
 from markupsafe import escape
 
 from models import Directory, db
-from provisioning.options import HELP
-from store import apps, audit
+from rules.options import HELP
+from store.tenancy import apps
+from store.trail import audit
 
 ADMIN = "/plugins/servlet/usersync/admin"
 

@@ -1,7 +1,7 @@
 """An app's Synchronization page: the source without its secret, editing it (an empty secret keeps it),
 Test connection, the schedule, Synchronize now and the run's progress as JSON, the recent runs.
 
-Runs are moved along with the runner's side of store.sync_runs (claim, checkpoint, finish), as the
+Runs are moved along with the runner's side of store.pull.runs (claim, checkpoint, finish), as the
 scheduler of `usersync serve` does; Test connection talks to the real test IdP of tests/idp_source.py.
 """
 
@@ -11,8 +11,9 @@ import pytest
 
 from blueprints.admin.sync import describe_run
 from models import IdpApp, db
-from store import apps as app_store
-from store import secrets, sync_runs, sync_sources
+from store.tenancy import apps as app_store
+from store.tenancy import secrets
+from store.pull import runs, sources
 from tests.admin.pages import found, text
 
 ADMIN = "/plugins/servlet/usersync/admin"
@@ -30,7 +31,7 @@ def rest_app(app, idp):
     """An Oracle app pulling from the test IdP; its Synchronization page URL."""
     with db.connection_context():
         record, _ = app_store.create("Oracle pull", "oracle", "rest")
-        sync_sources.configure(record, "oracle", {"domain_url": idp.url, "client_id": idp.client_id},
+        sources.configure(record, "oracle", {"domain_url": idp.url, "client_id": idp.client_id},
                                {"client_secret": idp.client_secret}, secrets.key_from(app.config))
     return f"{ADMIN}/apps/{record.id}/sync"
 
@@ -42,12 +43,12 @@ def the_app():
 
 def stored_source(app):
     with db.connection_context():
-        return sync_sources.source_for(the_app(), secrets.key_from(app.config))
+        return sources.source_for(the_app(), secrets.key_from(app.config))
 
 
 def settings():
     with db.connection_context():
-        return sync_sources.settings_of(the_app())
+        return sources.settings_of(the_app())
 
 
 def edit(idp, **changes):
@@ -67,7 +68,7 @@ def test_the_page_shows_the_source_but_never_its_secret(admin, rest_app, idp):
     assert "Stored, encrypted: leave this empty to keep it" in found(r'id="client_secret-help">(.*?)</p>', page)
     assert 'id="sync-now"' in body and 'id="full" name="full" value="on"' in body
     options = re.findall(r'<option value="([^"]+)"( selected)?>', found(r'(<select id="schedule".*?</select>)', page))
-    assert [value for value, _ in options] == list(sync_sources.SCHEDULES)
+    assert [value for value, _ in options] == list(sources.SCHEDULES)
     assert [value for value, selected in options if selected] == ["off"]
     assert "Off: only Synchronize now starts a run." in body
     assert 'id="sync-progress"' not in body and 'id="runs-table"' not in body  # no run yet
@@ -199,15 +200,15 @@ def test_a_second_request_while_one_is_queued_says_so(admin, rest_app):
     body = text(admin.get(second.headers["Location"]))
     assert f"Synchronization #{run_id} of 'Oracle pull' is already queued or running" in body
     with db.connection_context():
-        assert len(sync_runs.recent(the_app())) == 1
+        assert len(runs.recent(the_app())) == 1
 
 
 def test_progress_is_reported_until_the_run_is_over(admin, rest_app):
     location = admin.post(rest_app + "/run", data={}).headers["Location"]
     run_id = int(re.search(r"run=(\d+)", location).group(1))
     with db.connection_context():
-        assert sync_runs.claim(run_id, OWNER)
-        sync_runs.checkpoint(run_id, OWNER, phase="users", done=2, total=5, counts={"created": 2})
+        assert runs.claim(run_id, OWNER)
+        runs.checkpoint(run_id, OWNER, phase="users", done=2, total=5, counts={"created": 2})
     running = admin.get(f"{rest_app}/runs/{run_id}").get_json()
     assert (running["status_label"], running["phase_label"], running["done"], running["total"]) == (
         "Running", "Reading users", 2, 5)
@@ -216,7 +217,7 @@ def test_progress_is_reported_until_the_run_is_over(admin, rest_app):
     assert '<progress id="run-bar" aria-labelledby="run-phase" max="5" value="2">' in page.get_data(as_text=True)
     assert found(r'id="run-done">(.*?)</p>', page) == "2 of 5"
     with db.connection_context():
-        sync_runs.finish(run_id, OWNER, "succeeded", phase="done", done=5, total=5,
+        runs.finish(run_id, OWNER, "succeeded", phase="done", done=5, total=5,
                          counts={"created": 5, "groups_created": 1})
     done = admin.get(f"{rest_app}/runs/{run_id}").get_json()
     assert done["final"] and done["summary"] == "Finished: 5 created, 1 groups created."
@@ -233,8 +234,8 @@ def test_a_failed_run_says_why(admin, rest_app):
     location = admin.post(rest_app + "/run", data={}).headers["Location"]
     run_id = int(re.search(r"run=(\d+)", location).group(1))
     with db.connection_context():
-        sync_runs.claim(run_id, OWNER)
-        sync_runs.finish(run_id, OWNER, "failed", error="The token endpoint refused the client ID or secret")
+        runs.claim(run_id, OWNER)
+        runs.finish(run_id, OWNER, "failed", error="The token endpoint refused the client ID or secret")
     run = admin.get(f"{rest_app}/runs/{run_id}").get_json()
     assert run["final"] and run["lozenge"] == "removed"
     assert run["summary"] == "Failed: The token endpoint refused the client ID or secret."
@@ -255,9 +256,9 @@ def test_describe_run_words():
 def test_another_apps_run_is_not_shown(app, admin, rest_app, idp):
     with db.connection_context():
         other, _ = app_store.create("Other pull", "custom", "rest")
-        sync_sources.configure(other, "scim", {"base_url": idp.scim_base, "auth": "bearer"},
+        sources.configure(other, "scim", {"base_url": idp.scim_base, "auth": "bearer"},
                                {"bearer_token": idp.static_token}, secrets.key_from(app.config))
-        run_id = sync_runs.request(other)
+        run_id = runs.request(other)
     assert admin.get(f"{rest_app}/runs/{run_id}").status_code == 404
     assert admin.get(f"{rest_app}/runs/9999").status_code == 404
     assert f'data-run="{run_id}"' not in admin.get(f"{rest_app}?run={run_id}").get_data(as_text=True)
@@ -292,7 +293,7 @@ def test_every_post_needs_the_csrf_token(admin, rest_app, idp, path):
     assert response.status_code == 400
     assert settings()["schedule"] == "off" and idp.token_requests == 0
     with db.connection_context():
-        assert sync_runs.recent(the_app()) == []
+        assert runs.recent(the_app()) == []
 
 
 @pytest.mark.parametrize("method, path", [("GET", ""), ("POST", "/source"), ("POST", "/test"), ("POST", "/schedule"),

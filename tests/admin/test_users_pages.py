@@ -5,8 +5,8 @@ import re
 import pytest
 
 from models import Directory, User, db
-from store import apps, directories
-from store import users as user_store
+from store.tenancy import apps, directories
+from store.resources import users as user_store
 
 from .pages import (
     ADMIN,

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from models import IdpApp, db
-from store import sync_sources
+from store.pull import sources
 from tests.admin.pages import found, text
 
 WIZARD = "/plugins/servlet/usersync/configure"
@@ -85,11 +85,11 @@ def app_count():
 
 def stored(app, name):
     """(settings_of, the decrypted source) of the app named name."""
-    from store import secrets
+    from store.tenancy import secrets
 
     with db.connection_context():
         record = IdpApp.by_name(name)
-        return sync_sources.settings_of(record), sync_sources.source_for(record, secrets.key_from(app.config))
+        return sources.settings_of(record), sources.source_for(record, secrets.key_from(app.config))
 
 
 def test_the_name_step_leads_to_the_connection_step(admin):
@@ -293,7 +293,7 @@ def test_a_source_the_store_refuses_leaves_no_app_behind(admin, idp, monkeypatch
     def refuse(*_args):
         raise SourceConfigError("client_id", "is not allowed here")
 
-    monkeypatch.setattr(sync_sources, "configure", refuse)
+    monkeypatch.setattr(sources, "configure", refuse)
     response = save(admin, oracle_fields(idp))
     assert response.status_code == 400 and app_count() == 0
     assert "Client ID is not allowed here." in found(r'id="client_id-error">(.*?)</p>', response)

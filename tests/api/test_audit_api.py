@@ -7,7 +7,7 @@ import pytest
 
 from models import IdpApp, db
 from models.audit import AuditEvent, TrafficEntry
-from provisioning import options
+from rules import options
 from tests.conftest import SCIM, ScimClient, assert_scim_error
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -136,7 +136,7 @@ def test_an_audit_that_cannot_be_written_never_changes_the_response(scim, monkey
     def broken(*_args, **_kwargs):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr("store.audit.record", broken)
+    monkeypatch.setattr("store.trail.audit.record", broken)
     assert_scim_error(scim.delete("/Users/missing-id"), 404)
     assert "could not audit the failed DELETE" in caplog.text
 
@@ -197,7 +197,7 @@ def test_a_traffic_log_that_cannot_be_written_never_changes_the_response(scim, i
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("store.traffic.record", broken)
+    monkeypatch.setattr("store.trail.traffic.record", broken)
     response = scim.get("/Users")
     assert response.status_code == 200 and response.headers["X-Request-Id"]
     assert "could not log SCIM exchange" in caplog.text

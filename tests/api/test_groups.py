@@ -192,9 +192,9 @@ def test_a_plain_get_of_a_group_without_members_has_no_members_attribute(scim):
 
 
 def test_writes_read_members_as_sql_built_json_only_when_they_answer_with_them(scim, monkeypatch):
-    """POST and PUT answer with the members SQL builds (store.groups.get_rendered), equal to what Python
+    """POST and PUT answer with the members SQL builds (store.resources.groups.get_rendered), equal to what Python
     renders; a quiet PATCH (204) never reads them, whatever it changes."""
-    from store import groups
+    from store.resources import groups
 
     built = []
     monkeypatch.setattr(groups, "get_rendered", lambda *args, real=groups.get_rendered: built.append(1) or real(*args))

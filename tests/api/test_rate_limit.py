@@ -4,7 +4,8 @@ import pytest
 
 from app import create_app
 from models import User, db
-from store import apps, audit
+from store.tenancy import apps
+from store.trail import audit
 from tests.conftest import ScimClient, assert_scim_error, fresh_database
 
 

@@ -62,7 +62,7 @@ def test_any_other_incoming_request_id_is_replaced(app, lines, incoming):
 
 def test_the_traffic_log_records_the_same_id(scim, idp_app):
     from models import IdpApp, TrafficEntry, db
-    from provisioning import options
+    from rules import options
 
     with db.connection_context():
         IdpApp.update(options=options.dumps(options.Options(traffic_log=True))).where(

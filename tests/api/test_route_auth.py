@@ -78,7 +78,7 @@ def test_every_scim_route_is_401_without_a_valid_bearer_token(app, authorization
 
 def test_a_disabled_or_rotated_apps_token_is_401(app):
     from models import db
-    from store import apps
+    from store.tenancy import apps
 
     with db.connection_context():
         apps.create("Disabled", "okta")

@@ -194,7 +194,7 @@ def test_a_filter_with_too_many_comparisons_is_refused(app, scim):
 
 
 def test_default_bodies_built_by_the_database_equal_the_projected_ones(scim):
-    """A GET or page without attributes/excludedAttributes is answered by SQL (store.user_json); an
+    """A GET or page without attributes/excludedAttributes is answered by SQL (store.resources.user_json); an
     excludedAttributes naming nothing goes through Python's rendering: the two agree, key order too."""
     import json
 
@@ -221,12 +221,12 @@ def test_default_bodies_built_by_the_database_equal_the_projected_ones(scim):
 
 
 def test_write_answers_built_by_the_database_equal_the_projected_ones(scim, monkeypatch):
-    """POST, PUT and PATCH under the default projection answer with the body SQL builds (store.user_json),
+    """POST, PUT and PATCH under the default projection answer with the body SQL builds (store.resources.user_json),
     read inside the write's transaction; with excludedAttributes naming nothing, Python renders it: the
     same body, key order too, and the headers name the same version and location."""
     import json
 
-    from store import users
+    from store.resources import users
 
     built = []
     monkeypatch.setattr(users, "get_rendered", lambda *args, real=users.get_rendered: built.append(1) or real(*args))

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from app import create_app
-from store.apps import token_hash
+from store.tenancy.apps import token_hash
 from tests.conftest import fresh_database
 
 from .conftest import PREFIX, CliRunnerOn

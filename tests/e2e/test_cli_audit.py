@@ -9,7 +9,8 @@ import pytest
 
 from models import db, init_db, migrate, utcnow
 from models.audit import AuditEvent
-from store import apps, audit, traffic
+from store.tenancy import apps
+from store.trail import audit, traffic
 from tests.conftest import fresh_database
 from tests.e2e.conftest import CliRunnerOn
 

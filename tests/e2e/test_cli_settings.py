@@ -9,14 +9,14 @@ import pytest
 
 from app import create_app
 from cli.apps import as_text
-from provisioning.options import HELP, Options
+from rules.options import HELP, Options
 from tests.conftest import fresh_database
 
 from .conftest import PREFIX, CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+OPTIONS_DOC = Path(__file__).resolve().parents[2] / "docs" / "provisioning-options.md"
 INTERNAL = "Confluence Internal Directory"
 
 
@@ -134,8 +134,8 @@ def test_set_help_lists_every_key_with_its_help(cli):
     assert "directory" in text and "enabled" in text and "--create-directory" in text
 
 
-def test_readme_options_table_matches_help():
-    rows = re.findall(r"^\| `(\w+)` \| (.*?) \| (.*) \|$", README.read_text(), re.MULTILINE)
+def test_options_doc_table_matches_help():
+    rows = re.findall(r"^\| `(\w+)` \| (.*?) \| (.*) \|$", OPTIONS_DOC.read_text(), re.MULTILINE)
     table = {key: (default, meaning.replace("\\*", "*")) for key, default, meaning in rows if key in HELP}
     defaults = dataclasses.asdict(Options())
     assert list(table) == list(HELP)

@@ -37,7 +37,7 @@ class IdpClient(ScimClient):
 def connect(app, provider, headers=None):
     """A new IdP app of this provider with its own token, and a client speaking as it."""
     from models import db
-    from store import apps
+    from store.tenancy import apps
 
     with db.connection_context():
         record, token = apps.create(f"{provider} {uuid.uuid4().hex[:8]}", provider)
@@ -89,7 +89,7 @@ def member_ids(group):
 def seed_users(client, count, prefix="user"):
     """Insert count users through the store in one transaction (fast setup for paging); returns their ids."""
     from models import db
-    from store import users
+    from store.resources import users
 
     ids = []
     with db.connection_context(), db.atomic():

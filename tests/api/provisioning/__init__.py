@@ -35,7 +35,7 @@ class AppClient(ScimClient):
     def configure(self, **options):
         """Change this app's options as the admin would (validated as a whole, stored as JSON)."""
         from models import IdpApp, db
-        from provisioning import options as provisioning_options
+        from rules import options as provisioning_options
 
         with db.connection_context():
             row = IdpApp.get_by_id(self.app_id)
@@ -46,7 +46,7 @@ class AppClient(ScimClient):
 def make_app(app, name=None, provider="oracle", directory=None, **options):
     """A new IdP app (in directory, a name created on demand; default: the first) with these options."""
     from models import db
-    from store import apps, directories
+    from store.tenancy import apps, directories
 
     with db.connection_context():
         if directory is not None and directories.find(directory) is None:
@@ -157,7 +157,7 @@ def add_manual_membership(directory_id, user_id, group_name):
 def audit_events(client, subject=None, outcome=None, operation=None):
     """(operation, outcome, reason) of this app's audit events, oldest first (settings changes aside)."""
     from models import db
-    from store import audit
+    from store.trail import audit
 
     with db.connection_context():
         events = audit.query(app=client.record, subject=subject, outcome=outcome, operation=operation, limit=None)

@@ -154,7 +154,7 @@ def test_two_directories_refused_attempts_are_audited_for_the_caller_without_nam
     okta.delete(f"/Users/{idcs.user['id']}")
     okta.delete(f"/Groups/{idcs.group['id']}")
     from models import db
-    from store import audit
+    from store.trail import audit
 
     with db.connection_context():
         refused = list(reversed(audit.query(app=okta.record, outcome="refused")))

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from provisioning import options as provisioning_options
+from rules import options as provisioning_options
 from tests.conftest import assert_scim_error
 
 from . import audit_events, count_users, create_user, host_user, make_app, ok, user_doc

@@ -13,7 +13,8 @@ class Puller:
 
     def __init__(self, flask_app, idp, name=None, page_size=PAGE_SIZE, **options):
         from models import db
-        from store import apps, secrets, sync_sources
+        from store.tenancy import apps, secrets
+        from store.pull import sources
 
         self.flask_app, self.idp, self.page_size = flask_app, idp, page_size
         self.key = secrets.key_from(flask_app.config)
@@ -22,7 +23,7 @@ class Puller:
             if options:
                 apps.set_options(record.name, options)
             source = idp.oracle_source()
-            sync_sources.configure(record, "oracle", {k: v for k, v in source.to_dict().items() if k != "kind"},
+            sources.configure(record, "oracle", {k: v for k, v in source.to_dict().items() if k != "kind"},
                                    source.secrets(), self.key)
         self.app_id, self.name, self.directory_id = record.id, record.name, record.directory_id
         self.start = self.last_event()
@@ -34,17 +35,17 @@ class Puller:
     def run(self, full=False, **options):
         """Request a run and run it here; its status() dict."""
         from models import db
-        from provisioning import pull
-        from store import sync_runs
+        from provisioning.pull import engine
+        from store.pull import runs
 
         with db.connection_context():
-            run_id = sync_runs.request(self.app_id, full=full)
-            pull.run(self.app_id, run_id, self.key, self.client, **options)
-            return sync_runs.status(run_id)
+            run_id = runs.request(self.app_id, full=full)
+            engine.run(self.app_id, run_id, self.key, self.client, **options)
+            return runs.status(run_id)
 
     def configure(self, **options):
         from models import db
-        from store import apps
+        from store.tenancy import apps
 
         with db.connection_context():
             apps.set_options(self.name, options)

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from models import IdpApp, db
-from store import sync_runs
+from store.pull import runs
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_a_failed_sync_exits_1_with_the_reason(cli, idp_source, configured):
 
 def test_sync_refuses_while_another_run_is_queued(cli, configured):
     with db.connection_context():
-        sync_runs.request(IdpApp.by_name(configured))
+        runs.request(IdpApp.by_name(configured))
     result = cli("sync", configured)
     assert result.exit_code == 1
     assert "Error: A pull of 'IDCS' is already queued or running (run #1)." in result.stderr

@@ -272,10 +272,10 @@ def test_a_killed_process_leaves_a_run_that_the_next_one_marks_interrupted_and_r
     with pytest.raises(Killed):
         pulling.run(progress=die_after_page_one)
     from models import SyncRun, db, utcnow
-    from store import sync_runs
+    from store.pull import runs
 
     with db.connection_context():
-        assert sync_runs.status(1)["status"] == "running"  # nobody said otherwise: the process is gone
+        assert runs.status(1)["status"] == "running"  # nobody said otherwise: the process is gone
         SyncRun.update(heartbeat=utcnow() - timedelta(minutes=2)).execute()
         owner = SyncRun.get_by_id(1).owner
     pulling.events()
@@ -287,7 +287,7 @@ def test_a_killed_process_leaves_a_run_that_the_next_one_marks_interrupted_and_r
     assert events[1:] == first_sync_events(pulling)[2:] + [
         closing(pulling, 2, "full; resuming run #1", "1 created, 2 groups created")]
     with db.connection_context():
-        assert sync_runs.status(1)["status"] == "interrupted"
+        assert runs.status(1)["status"] == "interrupted"
     assert_first_state(pulling)
 
 

@@ -10,7 +10,7 @@ from provisioning import groups
 from provisioning.changes import patched
 from scim import errors, patch
 from scim.attributes import GROUP_RESOURCE
-from store import apps
+from store.tenancy import apps
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 IDS = [f"user-{n}" for n in range(6)] + ["unknown-id"]

@@ -4,7 +4,7 @@ import pytest
 from peewee import fn
 
 from models import Directory, Group, Membership, User, UserValue
-from store import common, filters
+from store.resources import common, filters
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Pulling from an IdP's API: the engine, its state, vanished users and the scheduler."""

@@ -1,0 +1,141 @@
+"""A pull in progress: where it is (the cursor a rerun resumes from), what it did, and its heartbeat."""
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from store.pull import links, runs
+
+PHASES = ("users", "groups", "vanished", "done")
+# The order counts are shown in; the keys read as words once "_" is a space (the pages do just that).
+COUNTS = ("created", "updated", "deactivated", "reactivated", "unlinked", "deleted", "refused", "invalid",
+          "unchanged", "groups_created", "groups_updated", "groups_deleted", "groups_refused", "groups_unchanged",
+          "members_skipped")
+
+
+class Stopped(Exception):
+    """The process is stopping: the run ends interrupted, and the next one resumes it."""
+
+
+class TakenOver(Exception):
+    """The run is no longer this process's (it was marked interrupted while this process was silent)."""
+
+
+@dataclass
+class Cursor:
+    """Where a run is: a rerun after a crash starts from here. Listing positions are kept per page."""
+
+    mode: str = "full"  # full | incremental
+    since: str | None = None  # incremental: the users modified after this (the source's own clock)
+    phase: str = "users"
+    start: int = 1  # the startIndex of the next page of this phase's listing
+    seen: int = 0  # resources of this phase's listing before start, each seen once
+    totals: list = field(default_factory=list)  # the totalResults this phase's listing gave so far
+    complete: dict = field(default_factory=dict)  # {"User"/"Group": whether the listing saw every resource}
+    newest: str | None = None  # the newest user meta.lastModified seen: the next watermark
+    fallback: bool = False  # the source refused the incremental filter, so this run reads everything
+
+    @classmethod
+    def load(cls, text):
+        """The cursor a run saved, or None when it saved none (it stopped before it began)."""
+        data = json.loads(text or "{}")
+        if not data:
+            return None
+        return cls(**{name: value for name, value in data.items() if name in cls.__dataclass_fields__})
+
+    def dump(self):
+        return asdict(self)
+
+    def enter(self, phase):
+        """Move on to a phase, its listing from the first page."""
+        self.phase, self.start, self.seen, self.totals = phase, 1, 0, []
+
+    def resumable(self):
+        return self.phase in PHASES[:-1]
+
+
+class Pull:
+    """One run as it goes: the app, the source client, the cursor, the counts; progress saved in short transactions."""
+
+    def __init__(self, app, run_id, owner, cursor, *, stop=None, progress=None):
+        self.app = app
+        self.run_id = run_id
+        self.owner = owner
+        self.cursor = cursor
+        self.resumed_from = None  # the stopped run this one took over
+        self.client = None
+        self.counts = {}
+        self.done = cursor.seen
+        self.total = None
+        self._stop = stop
+        self._progress = progress
+        self._unchanged = []  # links listed unchanged since the last checkpoint
+        self._beat = time.monotonic()
+
+    def count(self, name, number=1):
+        self.counts[name] = self.counts.get(name, 0) + number
+
+    def counted(self):
+        """The counts in display order, zeros left out."""
+        return {name: self.counts[name] for name in COUNTS if self.counts.get(name)}
+
+    def saw(self, link_id):
+        """A link listed and unchanged: marked seen by this run at the next checkpoint."""
+        self._unchanged.append(link_id)
+
+    def checkpoint(self, **fields):
+        """Save the cursor, the counts and the progress; TakenOver when the run is no longer ours."""
+        if self._unchanged:
+            links.mark_seen(self._unchanged, self.run_id)
+            self._unchanged = []
+        saved = runs.checkpoint(self.run_id, self.owner, phase=self.cursor.phase, done=self.done,
+                                     total=self.total, counts=self.counted(), cursor=self.cursor.dump(), **fields)
+        if not saved:
+            raise TakenOver(f"pull run #{self.run_id} was taken over")
+        self._beat = time.monotonic()
+        if self._progress:
+            self._progress(self.cursor.phase, self.done, self.total)
+
+    def beat(self):
+        """Between checkpoints: check for a stop, and keep the heartbeat fresh."""
+        if self._stop is not None and self._stop.is_set():
+            raise Stopped()
+        if time.monotonic() - self._beat >= runs.HEARTBEAT_SECONDS:
+            # The cursor still names the last finished page, so saving it here is safe.
+            self.checkpoint()
+
+    def sleep(self, seconds):
+        """The source client's wait before a retry, in slices that keep the heartbeat and notice a stop."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stop is not None and self._stop.wait(min(left, 1.0)):
+                raise Stopped()
+            if self._stop is None:
+                time.sleep(min(left, 1.0))
+            self.beat()
+
+    def note_modified(self, resource):
+        """Remember the newest meta.lastModified seen (RFC 7643 §3.1): the next incremental run starts there."""
+        stamp = (resource.get("meta") or {}).get("lastModified")
+        moment = parse_time(stamp)
+        if moment is not None and (self.cursor.newest is None or moment > parse_time(self.cursor.newest)):
+            self.cursor.newest = stamp
+
+
+def parse_time(stamp):
+    """An aware datetime from an RFC 7643 §2.3.5 dateTime, or None."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def digest(doc, options_text):
+    """What was applied, as a hash: the same source document under the same options needs no write."""
+    text = json.dumps([doc, json.loads(options_text or "{}")], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Running the store: backup and restore, and the one leader among processes."""

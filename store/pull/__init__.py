@@ -1,0 +1,1 @@
+"""Pull state: sources to read, runs and their progress, links from source ids to ours."""

@@ -1,0 +1,83 @@
+"""Which source user or group became which local one, per app, and which run last listed it."""
+
+from models import Group, SyncLink, User, db
+
+from store.resources import common
+
+_CHUNK = 500
+
+
+def get(app_id, kind, source_id):
+    """The link of a source id, or None."""
+    return SyncLink.get_or_none((SyncLink.app == app_id) & (SyncLink.kind == kind) & (SyncLink.source_id == source_id))
+
+
+def save(app_id, kind, source_id, local_id, run_id, digest):
+    """Create or update the link of a source id, as listed by run_id."""
+    values = {"local_id": local_id, "seen_run": run_id, "digest": digest}
+    with db.atomic():
+        updated = SyncLink.update(**values).where((SyncLink.app == app_id) & (SyncLink.kind == kind)
+                                                  & (SyncLink.source_id == source_id)).execute()
+        if not updated:
+            SyncLink.create(app=app_id, kind=kind, source_id=source_id, **values)
+
+
+def mark_seen(link_ids, run_id):
+    """Record that run_id listed these links (unchanged ones, a page at a time)."""
+    ids = list(link_ids)
+    with db.atomic():
+        for start in range(0, len(ids), _CHUNK):
+            SyncLink.update(seen_run=run_id).where(SyncLink.id.in_(ids[start:start + _CHUNK])).execute()
+
+
+def carry_over(app_id, from_run, to_run):
+    """A resumed run takes over what the run it resumes had listed."""
+    with db.atomic():
+        SyncLink.update(seen_run=to_run).where((SyncLink.app == app_id) & (SyncLink.seen_run == from_run)).execute()
+
+
+def unseen(app_id, kind, run_id):
+    """The links of kind that run_id did not list, oldest first."""
+    return list(SyncLink.select().where((SyncLink.app == app_id) & (SyncLink.kind == kind)
+                                        & ((SyncLink.seen_run != run_id) | SyncLink.seen_run.is_null()))
+                .order_by(SyncLink.id))
+
+
+def remove(link):
+    SyncLink.delete().where(SyncLink.id == link.id).execute()
+
+
+def linked(app_id, kind, local_id):
+    """Whether one of the app's links already points at this local user or group."""
+    return SyncLink.select().where((SyncLink.app == app_id) & (SyncLink.kind == kind)
+                                   & (SyncLink.local_id == local_id)).exists()
+
+
+def visible(model, directory_id, local_ids):
+    """The ids among local_ids of model that the app's directory shows to SCIM (users only while linked)."""
+    ids = [local_id for local_id in local_ids if local_id]
+    found = set()
+    for start in range(0, len(ids), _CHUNK):
+        found |= {row_id for (row_id,) in model.select(model.id).where(
+            common.scope(model, directory_id) & model.id.in_(ids[start:start + _CHUNK])).tuples()}
+    return found
+
+
+def local_members(app_id, directory_id, members):
+    """{source id: local id} of the members (users, then groups) that this app linked and the directory shows."""
+    by_kind = {"User": [], "Group": []}
+    for member in members:
+        kinds = ("User", "Group") if member.get("type") not in ("User", "Group") else (member["type"],)
+        for kind in kinds:
+            by_kind[kind].append(member["value"])
+    result = {}
+    for kind, model in (("Group", Group), ("User", User)):
+        ids = list(dict.fromkeys(by_kind[kind]))
+        pairs = {}
+        for start in range(0, len(ids), _CHUNK):
+            pairs.update(SyncLink.select(SyncLink.source_id, SyncLink.local_id).where(
+                (SyncLink.app == app_id) & (SyncLink.kind == kind)
+                & SyncLink.source_id.in_(ids[start:start + _CHUNK]) & SyncLink.local_id.is_null(False)).tuples())
+        shown = visible(model, directory_id, pairs.values())
+        result.update({source: local for source, local in pairs.items() if local in shown})
+    return result

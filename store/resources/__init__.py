@@ -1,0 +1,1 @@
+"""SCIM users and groups as rows: reads, writes, filters and pages."""

@@ -1,0 +1,90 @@
+"""The admin account: hashed password, first-start password, sign-in throttling."""
+
+import secrets
+from datetime import timedelta
+
+import peewee
+
+from models import AdminAccount, LoginFailure, db, utcnow
+
+from store.tenancy import passwords
+
+USERNAME = "admin"
+MIN_PASSWORD = 10
+
+
+class AdminError(ValueError):
+    """A refused admin operation, with a message for the admin."""
+
+
+def ensure_account(initial_password=None):
+    """Create the admin account on first start; returns the generated password, or None."""
+    if AdminAccount.select().exists():
+        return None
+    generated = None
+    if not initial_password:
+        generated = initial_password = secrets.token_urlsafe(12)
+    try:
+        with db.atomic():
+            AdminAccount.create(username=USERNAME, password_hash=_hash(initial_password))
+    except peewee.IntegrityError:
+        return None  # another instance starting at the same moment made it first
+    return generated
+
+
+def set_password(password, username=USERNAME):
+    """Set (or create) the admin's password."""
+    hashed = _hash(password)
+    with db.atomic():
+        updated = AdminAccount.update(password_hash=hashed, password_changed=utcnow(),
+                                      session_epoch=AdminAccount.session_epoch + 1).where(
+            AdminAccount.username == username).execute()
+        if not updated:
+            AdminAccount.create(username=username, password_hash=hashed)
+
+
+def session_epoch(username):
+    """The epoch a live session of username must carry, or None for no such admin."""
+    return AdminAccount.select(AdminAccount.session_epoch).where(AdminAccount.username == username).scalar()
+
+
+def end_sessions(username):
+    """Sign username out everywhere: every session issued so far stops working."""
+    with db.atomic():
+        AdminAccount.update(session_epoch=AdminAccount.session_epoch + 1).where(
+            AdminAccount.username == username).execute()
+
+
+def verify(username, password):
+    """Whether these credentials are the admin's (constant-time, also for unknown users)."""
+    account = AdminAccount.get_or_none(AdminAccount.username == (username or "").strip().lower())
+    stored = account.password_hash if account else _DUMMY
+    return passwords.verify(stored, password or "") and account is not None
+
+
+def throttled(key, limit, window_seconds):
+    """Whether key has failed limit times within the window."""
+    since = utcnow() - timedelta(seconds=window_seconds)
+    return LoginFailure.select().where((LoginFailure.key == key) & (LoginFailure.at > since)).count() >= limit
+
+
+def record_failure(key):
+    """Count a failed sign-in; old failures are pruned as new ones arrive."""
+    with db.atomic():
+        LoginFailure.create(key=key)
+        LoginFailure.delete().where(LoginFailure.at < utcnow() - timedelta(days=1)).execute()
+
+
+def clear_failures(key):
+    """A successful sign-in forgets earlier failures."""
+    with db.atomic():
+        LoginFailure.delete().where(LoginFailure.key == key).execute()
+
+
+def _hash(password):
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise AdminError(f"The password must have at least {MIN_PASSWORD} characters.")
+    return passwords.hash_or_none(password)
+
+
+_DUMMY = passwords.hash_or_none("not-a-real-password")

@@ -1,0 +1,298 @@
+"""IdP apps: their bearer tokens (256-bit random, shown once, stored as SHA-256 hashes) and settings."""
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import timedelta
+
+import peewee
+
+from models import Directory, IdpApp, db, utcnow
+from rules import options as provisioning_options
+
+from store.trail import audit
+from store.sql import Prepared
+from store.tenancy import directories as directory_store
+
+PROVIDERS = {
+    "oracle": "Oracle Identity Cloud Service (OCI IAM)",
+    "entra": "Microsoft Entra ID",
+    "okta": "Okta",
+    "onelogin": "OneLogin",
+    "keycloak": "Keycloak",
+    "jumpcloud": "JumpCloud",
+    "ping": "Ping Identity",
+    "google": "Google Workspace",
+    "miniorange": "miniOrange",
+    "custom": "Custom SCIM",
+}
+METHODS = ("scim", "rest")
+_LAST_USED_EVERY = timedelta(seconds=60)
+
+
+class AppError(ValueError):
+    """A refused app operation, with a message for the admin; .messages maps option keys to problems."""
+
+    def __init__(self, message, messages=None):
+        super().__init__(message)
+        self.messages = messages or {}
+
+
+def token_hash(token):
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token():
+    """A fresh bearer token: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def create(name, provider, method="scim", directory=None):
+    """Create an app; returns (app, token). The token is never stored or shown again.
+
+    directory: a Directory or a directory's name; None is the default directory.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise AppError("The app name must be 1 to 120 characters.")
+    if provider not in PROVIDERS:
+        raise AppError(f"Unknown provider '{provider}'; choose one of {', '.join(PROVIDERS)}.")
+    if method not in METHODS:
+        raise AppError(f"Unknown sync method '{method}'; choose scim or rest.")
+    if isinstance(directory, str):
+        try:
+            directory = directory_store.get(directory)
+        except directory_store.DirectoryError as exc:
+            raise AppError(str(exc)) from None
+    token = new_token()
+    try:
+        with db.atomic():
+            app = IdpApp.create(name=name, provider=provider, method=method,
+                                directory=directory or Directory.default(), token_hash=token_hash(token))
+    except peewee.IntegrityError:
+        raise AppError(f"An app named '{name}' already exists.") from None
+    return app, token
+
+
+def rotate(name, replacing=None):
+    """Replace an app's token; the old one stops working at once. Returns (app, token).
+
+    replacing: the fingerprint of the token to replace (see fingerprint); when the app's token is
+    another one by now (the same form sent twice, say by reloading its result page), AppError and
+    nothing changes: the token shown after the first rotation still works.
+    """
+    app = _named(name)
+    token = new_token()
+    with db.atomic():
+        query = IdpApp.update(token_hash=token_hash(token)).where(IdpApp.id == app.id)
+        if replacing is not None:
+            query = query.where(peewee.fn.SUBSTR(IdpApp.token_hash, 1, _FINGERPRINT) == replacing)
+        if not query.execute():
+            raise AppError(f"The token of '{app.name}' was replaced already, after this page was opened (was "
+                           "the form sent twice?). Nothing was rotated: the newest token still works.")
+        audit.record(app, "app", "applied", f"rotated the bearer token of '{app.name}'; the old token stopped working")
+    return app, token
+
+
+_FINGERPRINT = 16  # hex digits of the token's SHA-256: 64 bits tell two tokens apart
+
+
+def fingerprint(app):
+    """What tells the app's current token from the next one, without telling the token."""
+    return app.token_hash[:_FINGERPRINT]
+
+
+def delete(name):
+    """Delete an app (its directory and users stay)."""
+    app = _named(name)
+    with db.atomic():
+        audit.record(app, "app", "applied", f"deleted app '{app.name}'; its users and groups stay in their directory")
+        app.delete_instance()
+
+
+_BY_TOKEN = Prepared(lambda digest: IdpApp.select().where(IdpApp.token_hash == digest).limit(1))
+
+
+def authenticate(token):
+    """The enabled app this token belongs to, or None (compared in constant time)."""
+    if not token:
+        return None
+    digest = token_hash(token)
+    app = _BY_TOKEN.first(digest)
+    if app is None or not app.enabled or not hmac.compare_digest(app.token_hash, digest):
+        return None
+    _touch(app)
+    return app
+
+
+def _touch(app):
+    """Record last use at most once a minute, so reads stay reads."""
+    now = utcnow()
+    if app.last_used is None or now - app.last_used > _LAST_USED_EVERY:
+        with db.atomic():
+            IdpApp.update(last_used=now).where(IdpApp.id == app.id).execute()
+
+
+def options_of(app):
+    """The app's provisioning options, defaults for what was never set."""
+    return provisioning_options.load(app.options)
+
+
+def set_options(name, changes):
+    """Apply option changes, validated as a whole; returns (app, Options, {key: [old, new]}).
+
+    Raises AppError (with .messages per key) and saves nothing when the result is invalid;
+    each changed key is saved with one audit record, in one transaction.
+    """
+    with db.atomic():
+        app = _named(name, for_update=True)
+        current = options_of(app)
+        try:
+            new = provisioning_options.merged(current, changes)
+        except provisioning_options.OptionsError as exc:
+            raise AppError(_describe(exc.messages), exc.messages) from None
+        before, after = provisioning_options.dump(current), provisioning_options.dump(new)
+        changed = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+        if changed:
+            app.options = provisioning_options.dumps(new)
+            IdpApp.update(options=app.options).where(IdpApp.id == app.id).execute()
+            for key, (old, value) in changed.items():
+                _audit(app, "settings", key, old, value)
+    return app, new, changed
+
+
+def set_directory(name, directory_name):
+    """Point the app at another host directory (the users it already provisioned stay where they are)."""
+    with db.atomic():
+        app = _named(name, for_update=True)
+        try:
+            directory = directory_store.get(directory_name)
+        except directory_store.DirectoryError as exc:
+            raise AppError(str(exc)) from None
+        old = app.directory
+        if directory.id != old.id:
+            IdpApp.update(directory=directory).where(IdpApp.id == app.id).execute()
+            app.directory = directory
+            _audit(app, "app", "directory", old.name, directory.name)
+    return app
+
+
+def set_enabled(name, enabled):
+    """Enable or disable the app; a disabled app's token is refused (401)."""
+    if not isinstance(enabled, bool):
+        raise AppError("enabled must be true or false.")
+    with db.atomic():
+        app = _named(name, for_update=True)
+        if app.enabled != enabled:
+            IdpApp.update(enabled=enabled).where(IdpApp.id == app.id).execute()
+            _audit(app, "app", "enabled", app.enabled, enabled)
+            app.enabled = enabled
+    return app
+
+
+def configure(name, options=None, directory=None, enabled=None, create_directory=False):
+    """Options, directory and enabled changed together or not at all.
+
+    Returns (app, {key: [old, new]}, the Directory created or None); create_directory creates a
+    missing directory (empty: no groups) instead of refusing.
+    """
+    changed, created = {}, None
+    with db.atomic():
+        app = _named(name, for_update=True)
+        if options:
+            app, _, changed = set_options(name, options)
+        if directory is not None:
+            if create_directory and directory_store.find(directory) is None:
+                try:
+                    created = directory_store.create(directory)
+                except directory_store.DirectoryError as exc:
+                    raise AppError(str(exc)) from None
+            old = app.directory.name
+            app = set_directory(name, directory)
+            if app.directory.name != old:
+                changed["directory"] = [old, app.directory.name]
+        if enabled is not None:
+            old = app.enabled
+            app = set_enabled(name, enabled)
+            if old != enabled:
+                changed["enabled"] = [old, enabled]
+    return app, changed, created
+
+
+def map_group(name, idp_group, host_groups):
+    """Map an IdP group to host groups, replacing its earlier mapping; returns set_options()'s result."""
+    host_groups = [host_groups] if isinstance(host_groups, str) else list(host_groups)
+    if not host_groups:
+        raise AppError(f"Name at least one host group for the IdP group '{idp_group}'.")
+    with db.atomic():
+        mapping = options_of(_named(name, for_update=True)).group_mapping
+        return set_options(name, {"group_mapping": {**mapping, idp_group: list(dict.fromkeys(host_groups))}})
+
+
+def unmap_group(name, idp_group):
+    """Remove an IdP group's mapping (AppError if it has none); returns set_options()'s result."""
+    with db.atomic():
+        mapping = dict(options_of(_named(name, for_update=True)).group_mapping)
+        if mapping.pop(idp_group, None) is None:
+            raise AppError(f"The app '{name}' has no mapping for the IdP group '{idp_group}'.")
+        return set_options(name, {"group_mapping": mapping})
+
+
+def show(name):
+    """Everything about an app except its token (and the token's hash)."""
+    app = _named(name)
+    return {
+        "name": app.name,
+        "provider": app.provider,
+        "provider_label": PROVIDERS.get(app.provider, app.provider),
+        "method": app.method,
+        "enabled": app.enabled,
+        "directory": app.directory.name,
+        "created": _timestamp(app.created),
+        "last_used": _timestamp(app.last_used),
+        "options": provisioning_options.dump(options_of(app)),
+    }
+
+
+def _timestamp(value):
+    return value.isoformat() + "Z" if value else None
+
+
+def _describe(messages, prefix=""):
+    """marshmallow's nested messages as phrases naming the key, e.g. "group_mapping: 'Eng': item 1: ..."."""
+    if isinstance(messages, dict):
+        return "; ".join(_describe(problems, prefix + _label(key, prefix)) for key, problems in messages.items())
+    if isinstance(messages, (list, tuple)):
+        return prefix + " ".join(str(message) for message in messages)
+    return prefix + str(messages)
+
+
+def _label(key, prefix):
+    if not prefix:
+        return f"{key}: "  # an option key
+    if key in ("key", "value"):
+        return ""  # marshmallow's marker for a dict's key or value
+    return f"item {key + 1}: " if isinstance(key, int) else f"{key!r}: "
+
+
+def _shown(value):
+    """A value in an audit reason: strings quoted, the rest as JSON."""
+    return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
+def _audit(app, operation, key, old, new):
+    audit.record(app, operation, "applied", f"{key} changed from {_shown(old)} to {_shown(new)}",
+                 changes={key: [old, new]})
+
+
+def _named(name, for_update=False):
+    query = IdpApp.select().where(IdpApp.name == name)
+    if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
+        # Read-modify-write of the options: lock the row on PostgreSQL (SQLite's writes are IMMEDIATE).
+        query = query.for_update()
+    app = query.first()
+    if app is None:
+        raise AppError(f"No app named '{name}'.")
+    return app
