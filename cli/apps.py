@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from scim.constants import BASE_PATH as PREFIX
-from models import IdpApp, db
+from models import db
 from rules.options import HELP, Options
 from store.tenancy import apps as app_store
 
@@ -71,7 +71,7 @@ def create(name, provider, method, directory, as_json):
 def list_apps(as_json):
     """List the configured apps (never their tokens)."""
     with db.connection_context():
-        rows = list(IdpApp.select().order_by(IdpApp.name))
+        rows = app_store.listed()
         records = [{"name": a.name, "provider": a.provider, "method": a.method, "enabled": a.enabled,
                     "directory": a.directory.name, "created": a.created.isoformat() + "Z",
                     "last_used": a.last_used.isoformat() + "Z" if a.last_used else None} for a in rows]

@@ -6,8 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import IdpApp, db
+from models import db
 from store.trail import audit as audit_store
+from store.tenancy import apps as app_store
 from store.trail import traffic as traffic_store
 
 
@@ -92,9 +93,10 @@ def purge(older_than_days):
 def traffic(name, limit, as_json, clear):
     """An app's recent SCIM exchanges, newest first (the app's traffic_log option must be on)."""
     with db.connection_context():
-        app = IdpApp.by_name(name)
-        if app is None:
-            raise click.ClickException(f"No app named '{name}'.")
+        try:
+            app = app_store.named(name)
+        except app_store.AppNotFound as error:
+            raise click.ClickException(str(error)) from None
         if clear:
             cleared = traffic_store.clear(app)
             click.echo(f"Cleared {cleared} exchange{'s' if cleared != 1 else ''} of '{name}'.")

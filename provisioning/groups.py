@@ -1,14 +1,14 @@
 """SCIM group writes and what they do to host groups, as the app's options decide."""
 
-from models import User, db
+from models import db
 from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
 from store.trail import audit
 from store.resources import groups as store
-from store.sql import Prepared
 
 from . import host_groups
 from .changes import diff, patched, writable
+from rules.targets import targets_of
 from rules.options import load
 
 
@@ -18,7 +18,7 @@ def create(app, doc, reader=None):
     with db.atomic():
         group_id, members = store.insert(app.directory_id, doc)
         _record(app, options, "create-group", group_id, doc["displayName"], f"created SCIM group with {len(members)} member(s)")
-        host_groups.sync(app, options, _users(members))
+        host_groups.sync(app, options, store.users_among(members))
         return _written(app, group_id, reader)
 
 
@@ -46,7 +46,7 @@ def delete(app, group_id, expected_version=None):
         row, current = store.locked(app.directory_id, group_id, expected_version)
         members = store.delete(row)
         _record(app, options, "delete-group", group_id, current["displayName"], "deleted SCIM group")
-        host_groups.sync(app, options, _users(members))
+        host_groups.sync(app, options, store.users_among(members))
 
 
 def _written(app, group_id, reader, with_members=True):
@@ -69,7 +69,7 @@ def _patch_members(app, group_id, named, body, expected_version, with_members, r
                                  {mid: after[mid] for mid in after.keys() & before.keys() if after[mid] != before[mid]})
             _record(app, options, "update-group", group_id, incoming["displayName"],
                     f"updated SCIM group: {len(added)} member(s) added, {len(removed)} removed")
-            host_groups.sync(app, options, _users(added.keys() | removed))
+            host_groups.sync(app, options, store.users_among(added.keys() | removed))
         if not with_members:  # the quiet 204: its ETag is the row's version, as change_members left it
             return store.documents([row], False)[0]
         return _written(app, group_id, reader, with_members)
@@ -93,19 +93,19 @@ def _update(app, group_id, expected_version, incoming_for, with_members=True, re
             summary = f"updated SCIM group: {len(added)} member(s) added, {len(removed)} removed"
             _record(app, options, "update-group", group_id, incoming["displayName"], summary,
                     {key: value for key, value in changes.items() if key != "members"})
-            host_groups.sync(app, options, _users(affected))
+            host_groups.sync(app, options, store.users_among(affected))
         return _written(app, group_id, reader, with_members)
 
 
 def _record(app, options, operation, group_id, name, what, changes=None):
     """One audit event per group write, saying which host groups the IdP group maps to."""
-    targets, why = host_groups.targets_of(options, name)
+    targets, why = targets_of(options, name)
     if targets:
         what += f"; maps to host group(s) {', '.join(repr(t) for t in targets)}"
     audit.record(app, operation, "applied", what, resource_type="Group", resource_id=group_id, subject=name,
                  changes=changes or None)
     if why:
-        audit.record(app, operation, "ignored", f"host groups unchanged for '{name}': {why}",
+        audit.record(app, operation, "ignored", f"host groups unchanged for '{name}': {why.text}",
                      resource_type="Group", resource_id=group_id, subject=name)
 
 
@@ -117,12 +117,3 @@ def _comparable(doc):
 
 def _all_members(doc):
     return {m["value"] for m in doc.get("members", ()) if m.get("value")}
-
-
-def _users(member_ids):
-    """The user ids among member ids (nested groups give no host memberships)."""
-    ids = list(member_ids)
-    return {uid for start in range(0, len(ids), 500) for (uid,) in _USER_IDS.tuples(ids[start:start + 500])}
-
-
-_USER_IDS = Prepared(lambda ids: User.select(User.id).where(User.id.in_(ids)))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from rules import patterns
+from rules.errors import Refused
 
 ON_DELETE = ("deactivate", "delete")
 UNMAPPED = ("create", "ignore")
@@ -106,21 +107,11 @@ class OptionsSchema(Schema):
 _SCHEMA = OptionsSchema()
 
 
-class OptionsError(ValueError):
+class OptionsError(Refused):
     """Invalid options: .messages maps each key to its problems."""
 
     def __init__(self, messages):
-        super().__init__("; ".join(f"{key}: {_flat(problems)}" for key, problems in messages.items()))
-        self.messages = messages
-
-
-def _flat(problems):
-    """marshmallow nests messages for dicts and lists ({"E": {"value": {0: [...]}}}): flatten to text."""
-    if isinstance(problems, dict):
-        return " ".join(f"{key}: {_flat(value)}" for key, value in problems.items())
-    if isinstance(problems, (list, tuple)):
-        return " ".join(_flat(item) for item in problems)
-    return str(problems)
+        super().__init__(messages=messages)
 
 
 def load(text):

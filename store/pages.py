@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, SQL, NodeList, Value, fn
 
-from models import Directory, Group, HostGroup, HostMembership, IdpApp, Membership, User, UserValue
+from models import Directory, Group, HostGroup, HostMembership, IdpApp, Membership, User, UserValue, utcnow
 from models.audit import AuditEvent, TrafficEntry
-from provisioning import host_groups as host_group_rules
+from rules import errors
 from rules import options as provisioning_options
+from rules.targets import targets_of
 
 from store.trail import audit
 from store.trail import traffic as traffic_log
@@ -32,7 +33,7 @@ _MAX_SEARCH = 255
 _CHANGE_WIDTH = 60
 
 
-class ViewError(ValueError):
+class ViewError(errors.Refused):
     """A filter value the pages cannot use, with a message for the admin."""
 
 
@@ -354,7 +355,7 @@ def feeding_scim_groups(group):
 
     Returns ([{id, display_name, members, apps}], [app names with it among their default groups]):
     an app in the group's directory feeds it from an IdP group its options map here
-    (provisioning.host_groups.targets_of decides, so include/exclude and unmapped_groups count)."""
+    (rules.targets.targets_of decides, so include/exclude and unmapped_groups count)."""
     name = group["name"].lower()
     feeders, defaults = {}, []
     for app in IdpApp.select(IdpApp.name, IdpApp.options).where(IdpApp.directory == group["directory"]) \
@@ -365,7 +366,7 @@ def feeding_scim_groups(group):
         candidates = {group["name"]} | {key for key, targets in options.group_mapping.items()
                                         if any(target.lower() == name for target in targets)}
         for candidate in candidates:
-            if any(target.lower() == name for target in host_group_rules.targets_of(options, candidate)[0]):
+            if any(target.lower() == name for target in targets_of(options, candidate)[0]):
                 feeders.setdefault(candidate.lower(), []).append(app.name)
     if not feeders:
         return [], defaults
@@ -471,3 +472,21 @@ def _clamped(number, total, size):
     if number > pages:
         return pages, f"There is no page {number}; this is the last page ({pages})."
     return number, None
+
+
+def now():
+    """The store's clock (naive UTC), to say how long ago a stored time was."""
+    return utcnow()
+
+
+def app_counts():
+    """({app id: users it provisioned}, {directory id: SCIM groups in it}) for the list of apps."""
+    users = dict(User.select(User.provisioned_by, fn.COUNT(User.id)).where(User.provisioned_by.is_null(False))
+                 .group_by(User.provisioned_by).tuples())
+    groups = dict(Group.select(Group.directory, fn.COUNT(Group.id)).group_by(Group.directory).tuples())
+    return users, groups
+
+
+def provisioned_by(app_id):
+    """How many users an app provisioned."""
+    return User.select().where(User.provisioned_by == app_id).count()

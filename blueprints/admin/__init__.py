@@ -1,6 +1,9 @@
 """The admin pages under /plugins/servlet/usersync/admin: every one behind a signed-in session."""
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from werkzeug.exceptions import NotFound as PageNotFound
+
+from rules import errors
 
 from . import security
 
@@ -25,6 +28,12 @@ def guard():
 def headers(response):
     """Security headers on every admin response."""
     return security.add_headers(response)
+
+
+@bp.errorhandler(errors.NotFound)
+def not_found(exc):
+    """What a page names is not there: a 404 saying what."""
+    return PageNotFound(description=str(exc))
 
 
 @bp.app_context_processor

@@ -2,10 +2,9 @@
 
 from datetime import datetime, timezone
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from models import IdpApp
 from store.tenancy import apps as app_store
 from store.trail import audit
 from store import pages
@@ -46,7 +45,7 @@ def traffic(app_id):
 
     404 when there is no app with this id.
     """
-    app = _app(app_id)
+    app = app_store.found(app_id)
     problems = {}
     number = arg(problems, "page", pages.page_number) or 1
     page = pages.traffic(app, number)
@@ -61,17 +60,10 @@ def traffic_clear(app_id):
 
     404 when there is no app with this id.
     """
-    app = _app(app_id)
+    app = app_store.found(app_id)
     cleared = traffic_log.clear(app)
     flash(f"Cleared {cleared} exchange{'' if cleared == 1 else 's'} from the traffic log of '{app.name}'.", "success")
     return redirect(url_for("admin.traffic", app_id=app.id))
-
-
-def _app(app_id):
-    app = IdpApp.get_or_none(IdpApp.id == app_id)
-    if app is None:
-        abort(404, description=f"There is no IdP app with the id {app_id}.")
-    return app
 
 
 def _options_url(app):

@@ -1,10 +1,9 @@
 """Configured IDPs: the IdP apps with their state and counts, and what an admin does to one."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from peewee import fn
 
 from blueprints.wizard import connect
-from models import Directory, Group, IdpApp, User, utcnow
+from store import pages
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
 
@@ -14,16 +13,14 @@ from . import bp
 @bp.get("/")
 def apps():
     """Every configured IdP app, with its directory, state, last request and counts."""
-    users = dict(User.select(User.provisioned_by, fn.COUNT(User.id)).where(User.provisioned_by.is_null(False))
-                 .group_by(User.provisioned_by).tuples())
-    groups = dict(Group.select(Group.directory, fn.COUNT(Group.id)).group_by(Group.directory).tuples())
-    now = utcnow()
+    users, groups = pages.app_counts()
+    now = pages.now()
     rows = [{"app": app, "provider": app_store.PROVIDERS.get(app.provider, app.provider),
              "method": _METHODS.get(app.method, app.method), "directory": app.directory.name,
              "last_used": ago(app.last_used, now), "last_used_iso": _iso(app.last_used),
              "users": users.get(app.id, 0), "groups": groups.get(app.directory_id, 0),
              "options_url": connect.link_to("admin.options", app_id=app.id)}
-            for app in IdpApp.select(IdpApp, Directory).join(Directory).order_by(IdpApp.name)]
+            for app in app_store.listed()]
     return render_template("admin/apps.html", rows=rows, base_url=connect.scim_base_url())
 
 
@@ -33,7 +30,7 @@ def app_edit(app_id):
 
     Raises 404 for an unknown app.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     if request.method == "GET":
         return _edit_page(app, app.enabled, app.directory.name)
     enabled, directory = request.form.get("enabled") == "on", request.form.get("directory", "").strip()
@@ -54,7 +51,7 @@ def app_set_enabled(app_id):
 
     Raises 404 for an unknown app, 400 unless the form says enabled=true or enabled=false.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     if request.form.get("enabled") not in ("true", "false"):
         abort(400, description="Say whether to enable the app: enabled=true or enabled=false.")
     app, changed, _ = app_store.configure(app.name, enabled=request.form["enabled"] == "true")
@@ -69,7 +66,7 @@ def app_rotate(app_id):
 
     Raises 404 for an unknown app.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     if request.method == "GET":
         return _rotate_page(app)
     try:
@@ -90,9 +87,9 @@ def app_delete(app_id):
 
     Raises 404 for an unknown app.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     if request.method == "GET":
-        users = User.select().where(User.provisioned_by == app.id).count()
+        users = pages.provisioned_by(app.id)
         return render_template("admin/apps_delete.html", app=app, users=users,
                                provider=app_store.PROVIDERS.get(app.provider, app.provider))
     app_store.delete(app.name)
@@ -107,7 +104,7 @@ def app_setup(app_id):
 
     Raises 404 for an unknown app.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     return connect.render_result(app, None, f"Set up {app.name}")
 
 
@@ -132,19 +129,12 @@ def _iso(moment):
     return moment.replace(microsecond=0).isoformat() + "Z" if moment else None
 
 
-def _app_or_404(app_id):
-    app = IdpApp.get_or_none(IdpApp.id == app_id)
-    if app is None:
-        abort(404, description="There is no such app; it may have been deleted.")
-    return app
-
-
 def _edit_page(app, enabled, directory, error=None):
     return render_template("admin/apps_edit.html", app=app, enabled=enabled, directory=directory, error=error,
                            directories=directory_store.list_directories(),
                            provider=app_store.PROVIDERS.get(app.provider, app.provider),
                            method=_METHODS.get(app.method, app.method),
-                           last_used=ago(app.last_used, utcnow())), 400 if error else 200
+                           last_used=ago(app.last_used, pages.now())), 400 if error else 200
 
 
 def _describe_changes(app, changed):

@@ -9,11 +9,11 @@ static/js/options.js only adds rows in place and asks options_preview as the adm
 import dataclasses
 import re
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 
-from models import IdpApp
-from provisioning import host_groups, users
-from rules import patterns
+from provisioning import users
+from rules import errors as admin_errors
+from rules import patterns, targets
 from rules import options as provisioning_options
 from rules.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
 from scim import errors as scim_errors
@@ -69,7 +69,7 @@ def options(app_id):
     404 when there is no such app. Save stores everything or nothing; Add row, Remove and
     Preview re-render the typed values, unsaved.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     if request.method == "GET":
         return _render(app, _stored(app))
     form = _typed(request.form)
@@ -96,7 +96,7 @@ def options_preview(app_id):
     404 when there is no such app, 400 when the body is not such an object. Options left out
     are the app's saved ones; CSRF comes in the X-CSRF-Token header.
     """
-    app = _app_or_404(app_id)
+    app = app_store.found(app_id)
     body = request.get_json(silent=True)
     if (not isinstance(body, dict) or body.get("preview") not in PREVIEWS
             or not isinstance(body.get("sample", ""), str) or not isinstance(body.get("options", {}), dict)):
@@ -105,25 +105,18 @@ def options_preview(app_id):
     return jsonify(PREVIEWS[body["preview"]](app, body.get("options") or {}, body.get("sample", "")))
 
 
-def _app_or_404(app_id):
-    app = IdpApp.get_or_none(IdpApp.id == app_id)
-    if app is None:
-        abort(404, description=f"There is no IdP app {app_id}.")
-    return app
-
-
 def _save(app, form):
     """configure() with the whole form; on any problem, the form again with each message beside its field."""
     changes, errors = _changes(form)
     errors.update(_directory_errors(form))
     try:
-        provisioning_options.merged(app_store.options_of(app), changes)
+        validated = provisioning_options.merged(app_store.options_of(app), changes)
     except provisioning_options.OptionsError as exc:
         errors.update(_field_errors(exc.messages, form))
     if not errors:
         try:
             _, changed, created = app_store.configure(
-                app.name, options=changes, directory=form.new_directory.strip() or form.directory,
+                app.name, options=validated, directory=form.new_directory.strip() or form.directory,
                 create_directory=bool(form.new_directory.strip()))
         except app_store.AppError as exc:  # a change made meanwhile; the store saved nothing
             errors = _field_errors(exc.messages, form) or {_directory_field(form): [str(exc)]}
@@ -202,11 +195,11 @@ def _field_errors(messages, form):
             for idp, problem in problems.items():
                 part = "idp" if isinstance(problem, dict) and "key" in problem else "host"
                 field = f"mapping-{rows[idp]}-{part}" if idp in rows else key
-                errors.setdefault(field, []).append(_text(problem))
+                errors.setdefault(field, []).append(admin_errors.phrase(problem))
         elif key == "username_regex" and _compiles(form.values.get(key)):
-            errors.setdefault("username_replacement", []).append(_text(problems))  # $2 with one group
+            errors.setdefault("username_replacement", []).append(admin_errors.phrase(problems))  # $2 with one group
         else:
-            errors.setdefault(key, []).append(_text(problems))
+            errors.setdefault(key, []).append(admin_errors.phrase(problems))
     return errors
 
 
@@ -216,17 +209,6 @@ def _compiles(pattern):
     except patterns.PatternError:
         return False
     return True
-
-
-def _text(problems):
-    """marshmallow's nested messages as one phrase: {1: ["Too long."]} → "item 2: Too long."."""
-    if isinstance(problems, dict):
-        return " ".join(_text(value) if key in ("key", "value") else
-                        f"item {key + 1}: {_text(value)}" if isinstance(key, int) else f"{key}: {_text(value)}"
-                        for key, value in problems.items())
-    if isinstance(problems, (list, tuple)):
-        return " ".join(_text(item) for item in problems)
-    return str(problems)
 
 
 def _summary(changed, created):
@@ -282,8 +264,8 @@ def _preview_options(app, changes, keys, sample):
     except provisioning_options.OptionsError as exc:
         # The username rule's two fields read as one rule; a group option's problem names its key.
         named = len(keys) > len(USERNAME_KEYS)
-        return None, {"outcome": "invalid", "message": " ".join(f"{key}: {_text(problems)}" if named else
-                                                                _text(problems)
+        return None, {"outcome": "invalid", "message": " ".join(f"{key}: {admin_errors.phrase(problems)}" if named else
+                                                                admin_errors.phrase(problems)
                                                                 for key, problems in exc.messages.items())}
 
 
@@ -320,7 +302,7 @@ def preview_group(app, changes, sample):
                 patterns.search(patterns.compile_pattern(getattr(options, key)), sample) is None:
             return {"outcome": "timeout", "message": f"Timed out: {key} takes too long on this name; "
                                                      "such a group is filtered out."}
-    names, why = host_groups.targets_of(options, sample)
+    names, why = targets.targets_of(options, sample)
     mapped = sample.lower() in {idp.lower() for idp in options.group_mapping}
     if names:
         how = "mapped" if mapped else "not in the mapping: a host group of the same name"
@@ -328,8 +310,8 @@ def preview_group(app, changes, sample):
                 "message": f"Imported as host group(s) {', '.join(names)} ({how})."}
     if not options.import_groups:
         message = "Ignored: group import is off."
-    elif why and why.startswith("group filtered out: "):
-        return {"outcome": "filtered", "host_groups": [], "message": f"Filtered out: {why.split(': ', 1)[1]}."}
+    elif why.filtered:
+        return {"outcome": "filtered", "host_groups": [], "message": f"Filtered out: {why.detail}."}
     else:
         message = "Ignored: mapped to no host group." if mapped else \
             "Ignored: not mapped, and unmapped groups are ignored."

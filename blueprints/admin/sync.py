@@ -8,7 +8,6 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 
 from blueprints.wizard import source
 from blueprints.wizard.source import REST_STEPS, SourceForm
-from models import IdpApp
 from store.tenancy import apps as app_store
 from store.pull import runs, sources
 from sync.sources import SourceConfigError
@@ -146,9 +145,7 @@ def _summary(run, counts):
 
 
 def _rest_app(app_id):
-    app = IdpApp.get_or_none(IdpApp.id == app_id)
-    if app is None:
-        abort(404, description="There is no such app; it may have been deleted.")
+    app = app_store.found(app_id)
     if app.method != "rest":
         abort(404, description=f"'{app.name}' uses SCIM: its IdP pushes changes, so there is nothing to pull.")
     return app

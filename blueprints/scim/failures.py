@@ -6,7 +6,8 @@ from contextlib import contextmanager
 
 from flask import g, request
 
-from models import Group, User, db
+from models import db
+from store.resources.names import name_of
 from store.trail import audit
 
 from . import auth
@@ -14,7 +15,7 @@ from .http import PREFIX
 
 log = logging.getLogger(__name__)
 
-_RESOURCES = {"Users": (User, "User", "user"), "Groups": (Group, "Group", "group")}
+_RESOURCES = {"Users": ("User", "user"), "Groups": ("Group", "group")}
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 
 
@@ -62,26 +63,26 @@ def _record(error, method, path, body):
     target = _target(method, path)
     if app is None or target is None:
         return
-    operation, model, resource_type, resource_id = target
+    operation, resource_type, resource_id = target
     audit.record(app, operation, "refused" if error.status < 500 else "failed", error.detail,
                  resource_type=resource_type, resource_id=resource_id,
-                 subject=_subject(app, model if error.status != 404 else None, resource_id,
+                 subject=_subject(app, resource_type if error.status != 404 else None, resource_id,
                                   _request_json() if body is None else body))  # a 404 has no stored name
 
 
 def _target(method, path):
-    """(operation, model, resource type, id) of a write to /Users, /Groups or /Bulk, or None for reads and the rest."""
+    """(operation, resource type, id) of a write to /Users, /Groups or /Bulk, or None for reads and the rest."""
     parts = path.strip("/").split("/")
     if method not in _VERBS:
         return None
     if parts == ["Bulk"] and method == "POST":
-        return "bulk", None, None, None
+        return "bulk", None, None
     if parts[0] not in _RESOURCES or len(parts) > 2 or (len(parts) == 1) != (method == "POST"):
         return None
     if parts[-1] == ".search":
         return None  # POST /Users/.search is a read
-    model, resource_type, noun = _RESOURCES[parts[0]]
-    return f"{_VERBS[method]}-{noun}", model, resource_type, parts[1] if len(parts) == 2 else None
+    resource_type, noun = _RESOURCES[parts[0]]
+    return f"{_VERBS[method]}-{noun}", resource_type, parts[1] if len(parts) == 2 else None
 
 
 def _request_json():
@@ -91,15 +92,12 @@ def _request_json():
         return None
 
 
-def _subject(app, model, resource_id, body):
+def _subject(app, resource_type, resource_id, body):
     """The userName or displayName the body names, else the stored one's; None when neither is at hand."""
     if isinstance(body, dict):
         name = body.get("userName") or body.get("displayName")
         if isinstance(name, str) and name:
             return name
-    if model is None or resource_id is None:
+    if resource_type is None or resource_id is None:
         return None
-    column = model.user_name if model is User else model.display_name
-    row = (model.select(column).where((model.id == resource_id) & (model.directory == app.directory_id))
-           .tuples().first())
-    return row[0] if row else None
+    return name_of(resource_type, app.directory_id, resource_id)

@@ -5,7 +5,6 @@ import time
 
 from flask import current_app, g, request
 
-from models import IdpApp
 from rules import options as provisioning_options
 from store.tenancy import apps as app_store
 from store.trail import traffic
@@ -58,7 +57,7 @@ def _app(token):
     """The app that made this request: authenticated by the blueprint, or (routing 404/405) by its token."""
     app = auth.current_user()
     if app is None and request.blueprint is None and token:
-        app = IdpApp.get_or_none((IdpApp.token_hash == app_store.token_hash(token)) & IdpApp.enabled)
+        app = app_store.by_token(token)
     return app
 
 

@@ -7,7 +7,6 @@ the REST API method's connection step (rest.py) posts its secret with Save, neve
 
 from flask import redirect, render_template, request, url_for
 
-from models import IdpApp
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
 
@@ -16,7 +15,7 @@ from .source import REST_STEPS
 
 METHODS = {"scim": "SCIM", "rest": "REST API"}
 STEPS = ("Identity provider", "Sync method", "App name", "Connect")
-NAME_MAX = IdpApp.name.max_length
+NAME_MAX = app_store.NAME_MAX
 
 
 @bp.get("/")
@@ -69,7 +68,7 @@ def save():
 def taken(chosen, how, name, directory, exc):
     """The details step again after create() refused: a race with another admin (or the CLI) taking the name
     or removing the directory between the check and the insert."""
-    field = "name" if IdpApp.by_name(name) is not None else "directory"
+    field = "name" if app_store.by_name(name) is not None else "directory"
     return details_step(chosen, how, name, directory, {field: str(exc)})
 
 
@@ -89,7 +88,7 @@ def check_details(name, directory):
         errors["name"] = "Enter a name for the app."
     elif len(name) > NAME_MAX:
         errors["name"] = f"The name can have at most {NAME_MAX} characters; this one has {len(name)}."
-    elif IdpApp.by_name(name) is not None:
+    elif app_store.by_name(name) is not None:
         errors["name"] = f"An app named '{name}' already exists. Choose another name."
     if directory and directory_store.find(directory) is None:
         errors["directory"] = f"There is no directory named '{directory}'. Choose one from the list."

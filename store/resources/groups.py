@@ -110,6 +110,12 @@ def search(directory_id, filter_string=None, sort_by=None, descending=False,
     return total, documents(rows, with_members)
 
 
+def users_among(member_ids):
+    """The user ids among member ids (nested groups give no host memberships)."""
+    ids = list(member_ids)
+    return {uid for start in range(0, len(ids), _CHUNK) for (uid,) in _USER_IDS.tuples(ids[start:start + _CHUNK])}
+
+
 def documents(groups, with_members):
     """Documents for a page of groups; members in one query for the whole page."""
     members = _members_of([group.id for group in groups]) if with_members else {}
@@ -200,6 +206,7 @@ def _resolve_members(directory_id, members, own_id=None, gone_ok=frozenset()):
     return {value: (found[value], displays[value]) for value in wanted}
 
 
+_USER_IDS = Prepared(lambda ids: User.select(User.id).where(User.id.in_(ids)))
 _USERS_AMONG = Prepared(lambda directory_id, ids: User.select(User.id).where(
     common.scope(User, directory_id) & User.id.in_(ids)))
 _GROUPS_AMONG = Prepared(lambda directory_id, ids: Group.select(Group.id).where(

@@ -6,6 +6,7 @@ from datetime import timedelta
 import peewee
 
 from models import AdminAccount, LoginFailure, db, utcnow
+from rules import errors
 
 from store.tenancy import passwords
 
@@ -13,7 +14,7 @@ USERNAME = "admin"
 MIN_PASSWORD = 10
 
 
-class AdminError(ValueError):
+class AdminError(errors.Refused):
     """A refused admin operation, with a message for the admin."""
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import peewee
 
 from models import Directory, IdpApp, db, utcnow
+from rules import errors
 from rules import options as provisioning_options
 
 from store.trail import audit
@@ -31,12 +32,12 @@ METHODS = ("scim", "rest")
 _LAST_USED_EVERY = timedelta(seconds=60)
 
 
-class AppError(ValueError):
+class AppError(errors.Refused):
     """A refused app operation, with a message for the admin; .messages maps option keys to problems."""
 
-    def __init__(self, message, messages=None):
-        super().__init__(message)
-        self.messages = messages or {}
+
+class AppNotFound(AppError, errors.NotFound):
+    """No app has this id or name."""
 
 
 def token_hash(token):
@@ -83,7 +84,7 @@ def rotate(name, replacing=None):
     another one by now (the same form sent twice, say by reloading its result page), AppError and
     nothing changes: the token shown after the first rotation still works.
     """
-    app = _named(name)
+    app = named(name)
     token = new_token()
     with db.atomic():
         query = IdpApp.update(token_hash=token_hash(token)).where(IdpApp.id == app.id)
@@ -106,7 +107,7 @@ def fingerprint(app):
 
 def delete(name):
     """Delete an app (its directory and users stay)."""
-    app = _named(name)
+    app = named(name)
     with db.atomic():
         audit.record(app, "app", "applied", f"deleted app '{app.name}'; its users and groups stay in their directory")
         app.delete_instance()
@@ -116,6 +117,14 @@ _BY_TOKEN = Prepared(lambda digest: IdpApp.select().where(IdpApp.token_hash == d
 
 
 def authenticate(token):
+    """The enabled app this token belongs to, or None (compared in constant time); its last use is noted."""
+    app = by_token(token)
+    if app is not None:
+        _touch(app)
+    return app
+
+
+def by_token(token):
     """The enabled app this token belongs to, or None (compared in constant time)."""
     if not token:
         return None
@@ -123,7 +132,6 @@ def authenticate(token):
     app = _BY_TOKEN.first(digest)
     if app is None or not app.enabled or not hmac.compare_digest(app.token_hash, digest):
         return None
-    _touch(app)
     return app
 
 
@@ -143,52 +151,29 @@ def options_of(app):
 def set_options(name, changes):
     """Apply option changes, validated as a whole; returns (app, Options, {key: [old, new]}).
 
-    Raises AppError (with .messages per key) and saves nothing when the result is invalid;
-    each changed key is saved with one audit record, in one transaction.
+    changes: {key: value}, or Options already validated (merged) by the caller. Raises AppError
+    (with .messages per key) and saves nothing when the result is invalid; each changed key is
+    saved with one audit record, in one transaction.
     """
     with db.atomic():
-        app = _named(name, for_update=True)
-        current = options_of(app)
-        try:
-            new = provisioning_options.merged(current, changes)
-        except provisioning_options.OptionsError as exc:
-            raise AppError(_describe(exc.messages), exc.messages) from None
-        before, after = provisioning_options.dump(current), provisioning_options.dump(new)
-        changed = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
-        if changed:
-            app.options = provisioning_options.dumps(new)
-            IdpApp.update(options=app.options).where(IdpApp.id == app.id).execute()
-            for key, (old, value) in changed.items():
-                _audit(app, "settings", key, old, value)
+        app = named(name, for_update=True)
+        new, changed = _set_options(app, changes)
     return app, new, changed
 
 
 def set_directory(name, directory_name):
     """Point the app at another host directory (the users it already provisioned stay where they are)."""
     with db.atomic():
-        app = _named(name, for_update=True)
-        try:
-            directory = directory_store.get(directory_name)
-        except directory_store.DirectoryError as exc:
-            raise AppError(str(exc)) from None
-        old = app.directory
-        if directory.id != old.id:
-            IdpApp.update(directory=directory).where(IdpApp.id == app.id).execute()
-            app.directory = directory
-            _audit(app, "app", "directory", old.name, directory.name)
+        app = named(name, for_update=True)
+        _set_directory(app, directory_name)
     return app
 
 
 def set_enabled(name, enabled):
     """Enable or disable the app; a disabled app's token is refused (401)."""
-    if not isinstance(enabled, bool):
-        raise AppError("enabled must be true or false.")
     with db.atomic():
-        app = _named(name, for_update=True)
-        if app.enabled != enabled:
-            IdpApp.update(enabled=enabled).where(IdpApp.id == app.id).execute()
-            _audit(app, "app", "enabled", app.enabled, enabled)
-            app.enabled = enabled
+        app = named(name, for_update=True)
+        _set_enabled(app, enabled)
     return app
 
 
@@ -200,24 +185,18 @@ def configure(name, options=None, directory=None, enabled=None, create_directory
     """
     changed, created = {}, None
     with db.atomic():
-        app = _named(name, for_update=True)
+        app = named(name, for_update=True)
         if options:
-            app, _, changed = set_options(name, options)
+            _, changed = _set_options(app, options)
         if directory is not None:
             if create_directory and directory_store.find(directory) is None:
                 try:
                     created = directory_store.create(directory)
                 except directory_store.DirectoryError as exc:
                     raise AppError(str(exc)) from None
-            old = app.directory.name
-            app = set_directory(name, directory)
-            if app.directory.name != old:
-                changed["directory"] = [old, app.directory.name]
+            changed.update(_set_directory(app, directory))
         if enabled is not None:
-            old = app.enabled
-            app = set_enabled(name, enabled)
-            if old != enabled:
-                changed["enabled"] = [old, enabled]
+            changed.update(_set_enabled(app, enabled))
     return app, changed, created
 
 
@@ -227,22 +206,73 @@ def map_group(name, idp_group, host_groups):
     if not host_groups:
         raise AppError(f"Name at least one host group for the IdP group '{idp_group}'.")
     with db.atomic():
-        mapping = options_of(_named(name, for_update=True)).group_mapping
-        return set_options(name, {"group_mapping": {**mapping, idp_group: list(dict.fromkeys(host_groups))}})
+        app = named(name, for_update=True)
+        mapping = options_of(app).group_mapping
+        new, changed = _set_options(app, {"group_mapping": {**mapping, idp_group: list(dict.fromkeys(host_groups))}})
+    return app, new, changed
 
 
 def unmap_group(name, idp_group):
     """Remove an IdP group's mapping (AppError if it has none); returns set_options()'s result."""
     with db.atomic():
-        mapping = dict(options_of(_named(name, for_update=True)).group_mapping)
+        app = named(name, for_update=True)
+        mapping = dict(options_of(app).group_mapping)
         if mapping.pop(idp_group, None) is None:
             raise AppError(f"The app '{name}' has no mapping for the IdP group '{idp_group}'.")
-        return set_options(name, {"group_mapping": mapping})
+        new, changed = _set_options(app, {"group_mapping": mapping})
+    return app, new, changed
+
+
+def _set_options(app, changes):
+    """(Options, {key: [old, new]}) after saving changes (a dict, or validated Options) on a locked app row."""
+    current = options_of(app)
+    if isinstance(changes, provisioning_options.Options):
+        new = changes
+    else:
+        try:
+            new = provisioning_options.merged(current, changes)
+        except provisioning_options.OptionsError as exc:
+            raise AppError(str(exc), exc.messages) from None
+    before, after = provisioning_options.dump(current), provisioning_options.dump(new)
+    changed = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    if changed:
+        app.options = provisioning_options.dumps(new)
+        IdpApp.update(options=app.options).where(IdpApp.id == app.id).execute()
+        for key, (old, value) in changed.items():
+            _audit(app, "settings", key, old, value)
+    return new, changed
+
+
+def _set_directory(app, directory_name):
+    """{"directory": [old, new]} after pointing a locked app row at another directory; {} when it is the same."""
+    try:
+        directory = directory_store.get(directory_name)
+    except directory_store.DirectoryError as exc:
+        raise AppError(str(exc)) from None
+    old = app.directory
+    if directory.id == old.id:
+        return {}
+    IdpApp.update(directory=directory).where(IdpApp.id == app.id).execute()
+    app.directory = directory
+    _audit(app, "app", "directory", old.name, directory.name)
+    return {"directory": [old.name, directory.name]}
+
+
+def _set_enabled(app, enabled):
+    """{"enabled": [old, new]} after enabling or disabling a locked app row; {} when it already was."""
+    if not isinstance(enabled, bool):
+        raise AppError("enabled must be true or false.")
+    if app.enabled == enabled:
+        return {}
+    IdpApp.update(enabled=enabled).where(IdpApp.id == app.id).execute()
+    _audit(app, "app", "enabled", app.enabled, enabled)
+    app.enabled = enabled
+    return {"enabled": [not enabled, enabled]}
 
 
 def show(name):
     """Everything about an app except its token (and the token's hash)."""
-    app = _named(name)
+    app = named(name)
     return {
         "name": app.name,
         "provider": app.provider,
@@ -260,23 +290,6 @@ def _timestamp(value):
     return value.isoformat() + "Z" if value else None
 
 
-def _describe(messages, prefix=""):
-    """marshmallow's nested messages as phrases naming the key, e.g. "group_mapping: 'Eng': item 1: ..."."""
-    if isinstance(messages, dict):
-        return "; ".join(_describe(problems, prefix + _label(key, prefix)) for key, problems in messages.items())
-    if isinstance(messages, (list, tuple)):
-        return prefix + " ".join(str(message) for message in messages)
-    return prefix + str(messages)
-
-
-def _label(key, prefix):
-    if not prefix:
-        return f"{key}: "  # an option key
-    if key in ("key", "value"):
-        return ""  # marshmallow's marker for a dict's key or value
-    return f"item {key + 1}: " if isinstance(key, int) else f"{key!r}: "
-
-
 def _shown(value):
     """A value in an audit reason: strings quoted, the rest as JSON."""
     return repr(value) if isinstance(value, str) else json.dumps(value)
@@ -287,12 +300,39 @@ def _audit(app, operation, key, old, new):
                  changes={key: [old, new]})
 
 
-def _named(name, for_update=False):
+NAME_MAX = IdpApp.name.max_length
+
+
+def by_id(app_id):
+    """The app with this id, or None."""
+    return IdpApp.get_or_none(IdpApp.id == app_id)
+
+
+def by_name(name):
+    """The app with this name, or None."""
+    return IdpApp.by_name(name)
+
+
+def found(app_id):
+    """The app with this id; AppNotFound when there is none."""
+    app = by_id(app_id)
+    if app is None:
+        raise AppNotFound(f"There is no IdP app {app_id}; it may have been deleted.")
+    return app
+
+
+def listed():
+    """Every app with its directory, by name."""
+    return list(IdpApp.select(IdpApp, Directory).join(Directory).order_by(IdpApp.name))
+
+
+def named(name, for_update=False):
+    """The app with this name (locked for a read-modify-write on PostgreSQL); AppNotFound when there is none."""
     query = IdpApp.select().where(IdpApp.name == name)
     if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
         # Read-modify-write of the options: lock the row on PostgreSQL (SQLite's writes are IMMEDIATE).
         query = query.for_update()
     app = query.first()
     if app is None:
-        raise AppError(f"No app named '{name}'.")
+        raise AppNotFound(f"No app named '{name}'.")
     return app

@@ -4,11 +4,12 @@ import peewee
 
 from models import Directory, IdpApp, User, db
 from models.host import HostGroup
+from rules import errors
 
 MAX_POSITION = 10_000
 
 
-class DirectoryError(ValueError):
+class DirectoryError(errors.Refused):
     """A refused directory operation, with a message for the admin."""
 
 

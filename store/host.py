@@ -1,0 +1,59 @@
+"""The host side provisioning keeps in line: host groups and who is in them, and why."""
+
+from models import Group, HostGroup, HostMembership, Membership, User
+from store import sql
+from store.sql import Prepared
+
+
+def idp_groups(user_ids):
+    """{user id: [SCIM group displayNames]} for direct SCIM memberships."""
+    result = {}
+    for user_id, name in _IDP_GROUPS.tuples(user_ids):
+        result.setdefault(user_id, []).append(name)
+    return result
+
+
+def memberships(user_ids):
+    """{user id: {host group lower name: (group id, name, source app id, reason)}}."""
+    result = {}
+    for user_id, group_id, name, lower, source, reason in _HOST_MEMBERSHIPS.tuples(user_ids):
+        result.setdefault(user_id, {})[lower] = (group_id, name, source, reason)
+    return result
+
+
+def usernames(user_ids):
+    """{user id: host username}."""
+    return dict(_NAMES.tuples(user_ids))
+
+
+def group_named(directory_id, name):
+    """The host group called name (regardless of case) in a directory, or None."""
+    return _HOST_GROUP.first(directory_id, name.lower())
+
+
+def create_group(directory_id, name, app):
+    """A new host group in a directory, created by an app."""
+    return HostGroup.create(directory=directory_id, name=name, name_lower=name.lower(), created_by=app.id,
+                            description=f"Created by IdP app '{app.name}'.")
+
+
+def add_members(group_id, user_ids, app_id, reason):
+    """Put users in a host group, given by an app for a reason; those already in it stay as they are."""
+    sql.insert_many(HostMembership, [{"group": group_id, "user": uid, "source_app": app_id, "reason": reason}
+                                     for uid in user_ids], ignore_conflicts=True)
+
+
+def remove_members(group_id, user_ids):
+    """Take users out of a host group."""
+    HostMembership.delete().where((HostMembership.group == group_id) & HostMembership.user.in_(user_ids)).execute()
+
+
+# Every SCIM write runs these: their SQL is generated once (store.sql).
+_NAMES = Prepared(lambda ids: User.select(User.id, User.host_username).where(User.id.in_(ids)))
+_HOST_GROUP = Prepared(lambda directory_id, lower: HostGroup.select().where(
+    (HostGroup.directory == directory_id) & (HostGroup.name_lower == lower)).limit(1))
+_IDP_GROUPS = Prepared(lambda ids: Membership.select(Membership.member_id, Group.display_name).join(Group)
+                       .where(Membership.member_id.in_(ids)))
+_HOST_MEMBERSHIPS = Prepared(lambda ids: HostMembership.select(
+    HostMembership.user, HostGroup.id, HostGroup.name, HostGroup.name_lower, HostMembership.source_app,
+    HostMembership.reason).join(HostGroup).where(HostMembership.user.in_(ids)))
