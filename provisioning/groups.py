@@ -8,26 +8,27 @@ from store.resources import groups as store
 
 from . import host_groups
 from .changes import diff, patched, writable
+from provisioning.written import Written
 from rules.targets import targets_of
 from rules.options import load
 
 
-def create(app, doc, reader=None):
+def create(app, doc):
     """POST /Groups: the SCIM group, then its members' host groups."""
     options = load(app.options)
     with db.atomic():
         group_id, members = store.insert(app.directory_id, doc)
         _record(app, options, "create-group", group_id, doc["displayName"], f"created SCIM group with {len(members)} member(s)")
         host_groups.sync(app, options, store.users_among(members))
-        return _written(app, group_id, reader)
+        return Written(group_id)
 
 
-def replace(app, group_id, doc, expected_version=None, reader=None):
+def replace(app, group_id, doc, expected_version=None):
     """PUT /Groups/{id}."""
-    return _update(app, group_id, expected_version, lambda current: doc, reader=reader)
+    return _update(app, group_id, expected_version, lambda current: doc)
 
 
-def patch(app, group_id, body, expected_version=None, with_members=True, reader=None):
+def patch(app, group_id, body, expected_version=None):
     """PATCH /Groups/{id}: RFC 7644 §3.5.2; only the members it adds or removes are re-synced.
 
     A patch that only adds or removes listed members reads and writes just their rows, so it
@@ -35,8 +36,8 @@ def patch(app, group_id, body, expected_version=None, with_members=True, reader=
     """
     named = scim_patch.member_ids(body)
     if named is None:
-        return _update(app, group_id, expected_version, patched(GROUP_RESOURCE, body), with_members, reader)
-    return _patch_members(app, group_id, named, body, expected_version, with_members, reader)
+        return _update(app, group_id, expected_version, patched(GROUP_RESOURCE, body))
+    return _patch_members(app, group_id, named, body, expected_version)
 
 
 def delete(app, group_id, expected_version=None):
@@ -49,13 +50,7 @@ def delete(app, group_id, expected_version=None):
         host_groups.sync(app, options, store.users_among(members))
 
 
-def _written(app, group_id, reader, with_members=True):
-    """The group just written, read inside the transaction (this write's version): as reader(directory id,
-    group id) gives it, else its canonical document."""
-    return reader(app.directory_id, group_id) if reader else store.get(app.directory_id, group_id, with_members)
-
-
-def _patch_members(app, group_id, named, body, expected_version, with_members, reader):
+def _patch_members(app, group_id, named, body, expected_version):
     options = load(app.options)
     with db.atomic():
         row = store.locked_row(app.directory_id, group_id, expected_version)
@@ -70,9 +65,8 @@ def _patch_members(app, group_id, named, body, expected_version, with_members, r
             _record(app, options, "update-group", group_id, incoming["displayName"],
                     f"updated SCIM group: {len(added)} member(s) added, {len(removed)} removed")
             host_groups.sync(app, options, store.users_among(added.keys() | removed))
-        if not with_members:  # the quiet 204: its ETag is the row's version, as change_members left it
-            return store.documents([row], False)[0]
-        return _written(app, group_id, reader, with_members)
+        # The row's version as change_members left it: a 204 answers with it and reads nothing.
+        return Written(group_id, store.documents([row], False)[0]["meta"]["version"])
 
 
 def _displays(doc):
@@ -80,7 +74,7 @@ def _displays(doc):
     return dict(_comparable(doc)["members"])
 
 
-def _update(app, group_id, expected_version, incoming_for, with_members=True, reader=None):
+def _update(app, group_id, expected_version, incoming_for):
     options = load(app.options)
     with db.atomic():
         row, current = store.locked(app.directory_id, group_id, expected_version)
@@ -94,7 +88,7 @@ def _update(app, group_id, expected_version, incoming_for, with_members=True, re
             _record(app, options, "update-group", group_id, incoming["displayName"], summary,
                     {key: value for key, value in changes.items() if key != "members"})
             host_groups.sync(app, options, store.users_among(affected))
-        return _written(app, group_id, reader, with_members)
+        return Written(group_id)
 
 
 def _record(app, options, operation, group_id, name, what, changes=None):

@@ -11,9 +11,10 @@ from provisioning import host_groups
 from rules import patterns
 from .changes import diff, patched, writable
 from rules.options import load
+from provisioning.written import Written
 
 
-def create(app, doc, reader=None):
+def create(app, doc):
     """POST /Users: refused when import is off; re-links a user SCIM deleted before."""
     options = load(app.options)
     if not options.import_users:
@@ -31,21 +32,20 @@ def create(app, doc, reader=None):
                      resource_type="User", resource_id=user_id, subject=doc["userName"])
         if previous is not None or options.default_groups:  # a new user is in no group yet
             host_groups.sync(app, options, [user_id], new_users=[user_id])
-        return _written(app, user_id, reader)
+        return Written(user_id)
 
 
-def replace(app, user_id, doc, expected_version=None, reader=None):
+def replace(app, user_id, doc, expected_version=None):
     """PUT /Users/{id}: the IdP's full picture, filtered by update/enable/disable options.
 
     A PUT that leaves active out keeps the host account's status: Okta's and JumpCloud's
     partial PUTs must not re-activate anyone."""
-    return _update(app, user_id, expected_version, lambda current: {"active": current.get("active"), **doc},
-                   reader=reader)
+    return _update(app, user_id, expected_version, lambda current: {"active": current.get("active"), **doc})
 
 
-def patch(app, user_id, body, expected_version=None, with_groups=True, reader=None):
+def patch(app, user_id, body, expected_version=None):
     """PATCH /Users/{id}: RFC 7644 §3.5.2 on the stored user, then the same options as PUT."""
-    return _update(app, user_id, expected_version, patched(USER_RESOURCE, body), with_groups, reader)
+    return _update(app, user_id, expected_version, patched(USER_RESOURCE, body))
 
 
 def delete(app, user_id, expected_version=None):
@@ -80,13 +80,7 @@ def host_username(options, user_name):
     return rewritten, f"regex rewrote {user_name} → {rewritten}"
 
 
-def _written(app, user_id, reader, with_groups=True):
-    """The user just written, read inside the transaction (this write's version): as reader(directory id,
-    user id) gives it, else its canonical document."""
-    return reader(app.directory_id, user_id) if reader else store.get(app.directory_id, user_id, with_groups)
-
-
-def _update(app, user_id, expected_version, incoming_for, with_groups=True, reader=None):
+def _update(app, user_id, expected_version, incoming_for):
     options = load(app.options)
     with db.atomic():
         row, current = store.locked(app.directory_id, user_id, expected_version)
@@ -108,7 +102,7 @@ def _update(app, user_id, expected_version, incoming_for, with_groups=True, read
             audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
                          subject=decided["userName"], changes=changes)
         host_groups.sync(app, options, [user_id])  # every user this app touches is reconciled
-        return _written(app, user_id, reader, with_groups)
+        return Written(user_id)
 
 
 def _update_summary(host, changes):

@@ -5,11 +5,12 @@ import logging
 import peewee
 from flask import current_app
 
+from models import db
 from scim import bulk, errors, render, validation
 
-from . import bp, failures, idp_app
+from . import bp, directory_id, failures, idp_app
 from .http import base_url, json_body, parse_if_match, scim_response
-from .resources import PROVISIONING, present
+from .resources import PROVISIONING, STORES, present
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,14 @@ def dispatch(method, path, data, version):
     """
     rtype, resource_id = bulk.target(path)
     try:
-        status, doc = _perform(method, rtype, resource_id, data, version)
+        with db.atomic():  # the operation and the read of what it wrote
+            status, written = _perform(method, rtype, resource_id, data, version)
+            if written is None:
+                return status, render.location(base_url(), rtype, resource_id), None, None
+            body = present(rtype, STORES[rtype.name].get(directory_id(), written.id))
     except errors.ScimError as error:
         failures.record(error, method=method, path=path, body=data)  # as a single request's would be
         raise
-    if doc is None:
-        return status, render.location(base_url(), rtype, resource_id), None, None
-    body = present(rtype, doc)
     return status, body["meta"]["location"], body, body["meta"]["version"]
 
 

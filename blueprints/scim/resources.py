@@ -1,10 +1,9 @@
 """/Users and /Groups: one MethodView pair per resource type, each view one success path."""
 
-from dataclasses import dataclass
-
 from flask import current_app, g, request
 from flask.views import MethodView
 
+from models import db
 from scim import listing, projection, render, validation
 from scim.attributes import GROUP_RESOURCE, USER_RESOURCE
 import provisioning.groups
@@ -32,38 +31,15 @@ def present(rtype, doc, include=None, exclude=None, base=None):
     return projection.apply(rtype, render.resource(rtype, doc, base or base_url()), include, exclude)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A resource's response body as the database built it (an orjson.Fragment), its ETag and location."""
-
-    etag: str
-    body: object
-    location: str
-
-
-def reader(rtype):
-    """How a write reads back what it wrote for this request: a user's body, or a group's members, built
-    by the database under the default projection; None (the canonical document) otherwise."""
-    include, exclude, _ = _item_projection(rtype)
-    if include is not None or exclude is not None:
-        return None
-    base = base_url()
-    if rtype is USER_RESOURCE:
-        return lambda directory, user_id: Rendered(*users.get_rendered(directory, user_id, base),
-                                                   render.location(base, rtype, user_id))
-    return lambda directory, group_id: groups.get_rendered(directory, group_id, base)
-
-
-def respond(rtype, doc, status=200):
-    """One resource (a document, or Rendered) as the response, projected by the request's
-    attributes/excludedAttributes."""
+def answer(rtype, written, status=200):
+    """The response to a write: the resource as GET shows it, read in the write's transaction (this write's
+    version); a 204 carries only the ETag."""
     if status == 204:
-        return scim_response(status=204, headers={"ETag": doc["meta"]["version"]})
-    if isinstance(doc, Rendered):
-        return resource_response(doc.body, {"version": doc.etag, "location": doc.location}, status)
-    include, exclude, _ = _item_projection(rtype)
-    body = render.resource(rtype, doc, base_url())
-    return resource_response(projection.apply(rtype, body, include, exclude), body["meta"], status)
+        etag = written.version or STORES[rtype.name].get(directory_id(), written.id, False)["meta"]["version"]
+        return scim_response(status=204, headers={"ETag": etag})
+    etag, body = _read(rtype, written.id)
+    return resource_response(body, {"version": etag, "location": render.location(base_url(), rtype, written.id)},
+                             status)
 
 
 def search_page(rtype, query):
@@ -122,7 +98,9 @@ class ResourceList(MethodView):
 
     def post(self):
         doc = validation.inbound(self.rtype, json_body())
-        return respond(self.rtype, self.writes.create(idp_app(), doc, reader(self.rtype)), 201)
+        _item_projection(self.rtype)  # a bad attributes parameter is refused before anything is written
+        with db.atomic():
+            return answer(self.rtype, self.writes.create(idp_app(), doc), 201)
 
 
 class ResourceItem(MethodView):
@@ -141,18 +119,19 @@ class ResourceItem(MethodView):
 
     def put(self, resource_id):
         doc = validation.inbound(self.rtype, json_body())
-        return respond(self.rtype, self.writes.replace(idp_app(), resource_id, doc, expected_version(),
-                                                       reader(self.rtype)))
+        _item_projection(self.rtype)
+        with db.atomic():
+            return answer(self.rtype, self.writes.replace(idp_app(), resource_id, doc, expected_version()))
 
     def patch(self, resource_id):
-        include, exclude, heavy = _item_projection(self.rtype)
+        include, exclude, _ = _item_projection(self.rtype)
         # RFC 7644 §3.5.2: a server "MAY return HTTP status code 204 (No Content)". A group's answer
         # would repeat its 10,000s of members on every membership change, so it is 204 unless the
         # request asks for attributes; Okta, Entra ID and the RFC's clients take either.
         quiet = self.rtype is GROUP_RESOURCE and include is None and exclude is None
-        doc = self.writes.patch(idp_app(), resource_id, json_body(), expected_version(), heavy and not quiet,
-                                None if quiet else reader(self.rtype))
-        return respond(self.rtype, doc, 204 if quiet else 200)
+        with db.atomic():
+            written = self.writes.patch(idp_app(), resource_id, json_body(), expected_version())
+            return answer(self.rtype, written, 204 if quiet else 200)
 
     def delete(self, resource_id):
         self.writes.delete(idp_app(), resource_id, expected_version())
