@@ -47,15 +47,11 @@ def create_app(test_config=None):
 
 
 def _init_store(app):
-    from models import db, init_db, migrate
-    from store.tenancy import admin
-    from store.trail import audit
+    from models import db
+    from store.ops.opening import open_store
 
-    init_db(app.config["DATABASE_URL"])
-    with db.connection_context():
-        migrate(app.config["HOST_PRODUCT"])
-        audit.purge_expired(app.config["AUDIT_RETENTION_DAYS"])
-        generated = admin.ensure_account(app.config["ADMIN_PASSWORD"])
+    generated = open_store(app.config["DATABASE_URL"], app.config["HOST_PRODUCT"],
+                           app.config["AUDIT_RETENTION_DAYS"], app.config["ADMIN_PASSWORD"])
     if generated:
         # Shown once, on the first start only; `usersync admin set-password` replaces it.
         print(f"usersync: first start. Sign in as 'admin' with the password {generated}", file=sys.stderr)

@@ -1,1 +1,1 @@
-"""Running the store: backup and restore, and the one leader among processes."""
+"""Running the store: opening it, backup and restore, and the one leader among processes."""
