@@ -7,7 +7,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import IdpApp, db
+from models import db
+from store.tenancy import apps
 from store.tenancy import secrets as secret_store
 from store.pull import runs, sources
 from sync.sources import SourceConfigError
@@ -16,7 +17,7 @@ SECRET_ENV = "USERSYNC_SYNC_SECRET"  # the client secret or bearer token, for sc
 
 
 def _app_named(name):
-    app = IdpApp.by_name(name)
+    app = apps.by_name(name)
     if app is None:
         raise click.ClickException(f"No app named '{name}'.")
     return app

@@ -10,7 +10,7 @@ interleave); a run that stops half way is resumed by the next run of the app fro
 import logging
 from datetime import UTC, timedelta
 
-from models import IdpApp, SyncRun, SyncSource, db, utcnow
+from models import db
 from store.trail import audit
 from store.pull import links, runs, sources
 from sync.client import ScimClient
@@ -43,8 +43,7 @@ def run(app, run_id, key, client_factory=None, *, stop=None, progress=None, owne
     owner = owner or runs.owner_id()
     if not runs.claim(run_id, owner):
         return None
-    pull = Pull(IdpApp.get_by_id(app.id if isinstance(app, IdpApp) else app), run_id, owner, Cursor(),
-                stop=stop, progress=progress)
+    pull = Pull(runs.fresh_app(app), run_id, owner, Cursor(), stop=stop, progress=progress)
     source = None
     try:
         source = _prepare(pull, key)
@@ -75,7 +74,7 @@ def _prepare(pull, key):
     source = sources.source_for(pull.app, key)
     if source is None:
         raise RunError(f"'{pull.app.name}' has no source to pull from.")
-    pull.cursor = _start(pull, SyncRun.get_by_id(pull.run_id))
+    pull.cursor = _start(pull, runs.get(pull.run_id))
     pull.done = pull.cursor.seen
     pull.checkpoint(full=pull.cursor.mode == "full")
     return source
@@ -86,13 +85,13 @@ def _start(pull, run):
     from the watermark unless a full run was asked for or no run ever completed."""
     previous = runs.previous(run)
     if previous is not None and previous.status in ("failed", "interrupted") \
-            and utcnow() - previous.requested < RESUME_WITHIN:
+            and runs.age(previous) < RESUME_WITHIN:
         cursor = Cursor.load(previous.cursor)
         if cursor is not None and cursor.resumable() and not (run.full and cursor.mode != "full"):
             links.carry_over(pull.app.id, previous.id, run.id)
             pull.resumed_from = previous.id
             return cursor
-    watermark = parse_time(SyncSource.get(SyncSource.app == pull.app.id).watermark)
+    watermark = parse_time(sources.watermark(pull.app.id))
     if run.full or watermark is None:
         return Cursor(mode="full")
     return Cursor(mode="incremental", since=_floor(watermark - OVERLAP))
@@ -159,7 +158,7 @@ def _succeeded(pull, source):
     cursor = pull.cursor
     with db.atomic():
         if cursor.complete.get("User") and cursor.newest:
-            current = parse_time(SyncSource.get(SyncSource.app == pull.app.id).watermark)
+            current = parse_time(sources.watermark(pull.app.id))
             if current is None or parse_time(cursor.newest) > current:
                 sources.set_watermark(pull.app.id, cursor.newest)
         if not runs.finish(pull.run_id, pull.owner, "succeeded", phase="done", done=pull.done,

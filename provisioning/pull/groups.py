@@ -1,10 +1,11 @@
 """Source groups into SCIM groups (and so host groups) through provisioning.groups, members translated to local ids."""
 
-from models import Group, db
+from models import db
 from scim import errors, validation
 from scim.attributes import GROUP_RESOURCE
 from store.trail import audit
 from store.pull import links
+from store.pull import locals as local_store
 
 from provisioning import groups as provisioning_groups
 from provisioning.pull.state import digest
@@ -76,7 +77,7 @@ def _write(pull, doc, local):
         except errors.NotFound:
             pass  # deleted here since it was read: create it again
     try:
-        return provisioning_groups.create(pull.app, doc)["id"], "groups_created"
+        return provisioning_groups.create(pull.app, doc).id, "groups_created"
     except errors.Uniqueness:
         existing = _unlinked_same_name(pull, doc["displayName"])
         if existing is None:
@@ -89,20 +90,18 @@ def _write(pull, doc, local):
 
 
 def _update(pull, local, doc):
-    before = Group.select(Group.version).where(Group.id == local).scalar()
+    before = local_store.group_version(local)
     provisioning_groups.replace(pull.app, local, doc)
-    after = Group.select(Group.version).where(Group.id == local).scalar()
+    after = local_store.group_version(local)
     return "groups_unchanged" if after == before else "groups_updated"
 
 
 def _visible(pull, link):
-    if link is None or not link.local_id:
-        return None
-    return link.local_id if links.visible(Group, pull.app.directory_id, [link.local_id]) else None
+    return link.local_id if link is not None and links.shown(link, pull.app.directory_id) else None
 
 
 def _unlinked_same_name(pull, name):
-    group = Group.get_or_none((Group.directory == pull.app.directory_id) & (Group.display_name_lower == name.lower()))
+    group = local_store.group_named(pull.app.directory_id, name)
     if group is None or links.linked(pull.app.id, "Group", group.id):
         return None
     return group

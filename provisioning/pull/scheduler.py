@@ -10,7 +10,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from models import IdpApp, SyncRun, db, utcnow
+from models import db
 from store.tenancy import secrets
 from store.pull import runs, sources
 from store.ops.leader import Leader
@@ -71,12 +71,11 @@ class Scheduler:
 
     def _queue_due(self):
         """Queue a run of each source whose time has come, and move its next run on (missed slots are skipped)."""
-        now = utcnow()
-        for row in sources.due(now):
+        for row in sources.due():
             with db.atomic():
-                sources.advance(row, now)
+                sources.advance(row)
                 try:
-                    runs.request(row.app_id, full=_full_due(row.app_id, now), trigger="schedule")
+                    runs.request(row.app_id, full=_full_due(row.app_id), trigger="schedule")
                 except runs.SyncRefused as refused:  # busy, most likely: this slot is skipped
                     log.info("scheduled pull not queued: %s", refused)
 
@@ -89,17 +88,15 @@ class Scheduler:
             if runs.claim(queued.id, self.owner):
                 runs.finish(queued.id, self.owner, "failed", error=str(error))
             return
-        app = IdpApp.get_by_id(queued.app_id)
+        app = runs.fresh_app(queued.app_id)
         log.info("pull run #%d of '%s' starting", queued.id, app.name)
         status = engine.run(app, queued.id, key, self.client_factory, stop=self.stopping, owner=self.owner)
         log.info("pull run #%d of '%s' ended: %s", queued.id, app.name, status)
 
 
-def _full_due(app_id, now):
+def _full_due(app_id):
     """Whether the scheduled run should read everything: no complete full run within FULL_EVERY."""
-    return not SyncRun.select().where((SyncRun.app == app_id) & (SyncRun.full == True)  # noqa: E712
-                                      & (SyncRun.status == "succeeded")
-                                      & (SyncRun.finished > now - FULL_EVERY)).exists()
+    return not runs.full_succeeded_within(app_id, FULL_EVERY)
 
 
 def start(flask_app):

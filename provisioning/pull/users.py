@@ -1,10 +1,11 @@
 """Source users into host users through provisioning.users: the options, writes and audit lines of SCIM pushes."""
 
-from models import User, db
+from models import db
 from scim import errors, validation
 from scim.attributes import USER_RESOURCE
 from store.trail import audit
 from store.pull import links
+from store.pull import locals as local_store
 
 from provisioning.pull import vanished
 from provisioning import users as provisioning_users
@@ -58,7 +59,7 @@ def _create(pull, doc):
     """POST: refused when import is off; a user of the same userName the app has not linked is adopted,
     as IdPs do after a 409 (they look the userName up and link to what they find)."""
     try:
-        return provisioning_users.create(pull.app, doc)["id"], "created"
+        return provisioning_users.create(pull.app, doc).id, "created"
     except errors.Uniqueness:
         existing = _unlinked_same_name(pull, doc["userName"])
         if existing is None:
@@ -71,9 +72,9 @@ def _create(pull, doc):
 
 def _update(pull, local, doc):
     """PUT through provisioning.users.replace; what it did to the host user."""
-    before = _state(local)
+    before = local_store.user_state(local)
     provisioning_users.replace(pull.app, local, doc)
-    after = _state(local)
+    after = local_store.user_state(local)
     if after == before:
         return "unchanged"
     if before[1] is not False and after[1] is False:
@@ -83,20 +84,13 @@ def _update(pull, local, doc):
     return "updated"
 
 
-def _state(local):
-    return User.select(User.version, User.active).where(User.id == local).tuples().first()
-
-
 def _visible(pull, link):
     """The linked host user's id while the app's directory shows it to SCIM, else None."""
-    if link is None or not link.local_id:
-        return None
-    return link.local_id if links.visible(User, pull.app.directory_id, [link.local_id]) else None
+    return link.local_id if link is not None and links.shown(link, pull.app.directory_id) else None
 
 
 def _unlinked_same_name(pull, user_name):
-    user = User.get_or_none((User.directory == pull.app.directory_id) & (User.scim_linked == True)  # noqa: E712
-                            & (User.user_name_lower == user_name.lower()))
+    user = local_store.user_named(pull.app.directory_id, user_name)
     if user is None or links.linked(pull.app.id, "User", user.id):
         return None
     return user

@@ -5,7 +5,7 @@ once more by id before it goes: offset paging over a source that changed meanwhi
 a crash and a resume) can miss a resource, and a missed user must never be deactivated.
 """
 
-from models import Group, User, db
+from models import db
 from store.trail import audit
 from store.pull import links
 
@@ -24,11 +24,11 @@ def sweep(pull):
     complete = pull.cursor.complete
     if pull.cursor.mode == "full":
         if complete.get("User"):
-            _sweep(pull, "User", User, pull.client.get_user, remove_user)
+            _sweep(pull, "User", pull.client.get_user, remove_user)
         else:
             _not_checked(pull, "users")
     if complete.get("Group"):
-        _sweep(pull, "Group", Group, pull.client.get_group, _remove_group)
+        _sweep(pull, "Group", pull.client.get_group, _remove_group)
     else:
         _not_checked(pull, "groups")
 
@@ -36,7 +36,7 @@ def sweep(pull):
 def remove_user(pull, link):
     """A source user gone: on_delete (deactivate and unlink, or delete) via provisioning.users.delete."""
     with db.atomic():
-        if link.local_id and links.visible(User, pull.app.directory_id, [link.local_id]):
+        if links.shown(link, pull.app.directory_id):
             provisioning_users.delete(pull.app, link.local_id)
             pull.count("deleted" if load(pull.app.options).on_delete == "delete" else "unlinked")
         links.remove(link)
@@ -45,13 +45,13 @@ def remove_user(pull, link):
 def _remove_group(pull, link):
     """A source group gone: its SCIM group goes, and its members lose the host groups it gave them."""
     with db.atomic():
-        if link.local_id and links.visible(Group, pull.app.directory_id, [link.local_id]):
+        if links.shown(link, pull.app.directory_id):
             provisioning_groups.delete(pull.app, link.local_id)
             pull.count("groups_deleted")
         links.remove(link)
 
 
-def _sweep(pull, kind, model, read, remove):
+def _sweep(pull, kind, read, remove):
     candidates = links.unseen(pull.app.id, kind, pull.run_id)
     pull.total, pull.done = len(candidates), 0
     pull.checkpoint()

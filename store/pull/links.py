@@ -5,6 +5,7 @@ from models import Group, SyncLink, User, db
 from store.resources import common
 
 _CHUNK = 500
+_MODELS = {"User": User, "Group": Group}
 
 
 def get(app_id, kind, source_id):
@@ -53,8 +54,14 @@ def linked(app_id, kind, local_id):
                                    & (SyncLink.local_id == local_id)).exists()
 
 
-def visible(model, directory_id, local_ids):
-    """The ids among local_ids of model that the app's directory shows to SCIM (users only while linked)."""
+def shown(link, directory_id):
+    """Whether the link points at a local user or group that the app's directory shows to SCIM."""
+    return bool(link.local_id) and bool(visible(link.kind, directory_id, [link.local_id]))
+
+
+def visible(kind, directory_id, local_ids):
+    """The ids among local_ids of kind that the app's directory shows to SCIM (users only while linked)."""
+    model = _MODELS[kind]
     ids = [local_id for local_id in local_ids if local_id]
     found = set()
     for start in range(0, len(ids), _CHUNK):
@@ -71,13 +78,13 @@ def local_members(app_id, directory_id, members):
         for kind in kinds:
             by_kind[kind].append(member["value"])
     result = {}
-    for kind, model in (("Group", Group), ("User", User)):
+    for kind in ("Group", "User"):
         ids = list(dict.fromkeys(by_kind[kind]))
         pairs = {}
         for start in range(0, len(ids), _CHUNK):
             pairs.update(SyncLink.select(SyncLink.source_id, SyncLink.local_id).where(
                 (SyncLink.app == app_id) & (SyncLink.kind == kind)
                 & SyncLink.source_id.in_(ids[start:start + _CHUNK]) & SyncLink.local_id.is_null(False)).tuples())
-        shown = visible(model, directory_id, pairs.values())
-        result.update({source: local for source, local in pairs.items() if local in shown})
+        found = visible(kind, directory_id, pairs.values())
+        result.update({source: local for source, local in pairs.items() if local in found})
     return result

@@ -13,6 +13,7 @@ from datetime import timedelta
 import peewee
 
 from models import IdpApp, SyncRun, SyncSource, db, utcnow
+from rules import errors
 
 from store.trail import audit
 
@@ -24,7 +25,7 @@ ACTIVE = ("queued", "running")
 FINAL = ("succeeded", "failed", "interrupted")
 
 
-class SyncRefused(ValueError):
+class SyncRefused(errors.Refused):
     """A run cannot be requested (no source configured, the app disabled); the message says why."""
 
 
@@ -61,9 +62,30 @@ def status(run_id):
 
 def recent(app, limit=10):
     """The app's latest runs, newest first, as status() gives them."""
-    app_id = app.id if isinstance(app, IdpApp) else app
-    return [as_dict(run) for run in SyncRun.select().where(SyncRun.app == app_id)
+    return [as_dict(run) for run in SyncRun.select().where(SyncRun.app == _app_id(app))
             .order_by(SyncRun.id.desc()).limit(limit)]
+
+
+def get(run_id):
+    """The run with this id; SyncRun.DoesNotExist when there is none."""
+    return SyncRun.get_by_id(run_id)
+
+
+def age(run):
+    """How long ago the run was requested."""
+    return utcnow() - run.requested
+
+
+def full_succeeded_within(app_id, period):
+    """Whether a full run of the app succeeded within period of now."""
+    return SyncRun.select().where((SyncRun.app == app_id) & (SyncRun.full == True)  # noqa: E712
+                                  & (SyncRun.status == "succeeded")
+                                  & (SyncRun.finished > utcnow() - period)).exists()
+
+
+def fresh_app(app):
+    """The app's row read afresh, from the row or its id; IdpApp.DoesNotExist when there is none."""
+    return IdpApp.get_by_id(_app_id(app))
 
 
 def as_dict(run):
@@ -141,7 +163,7 @@ def mark_stale(app_id=None, stale_seconds=STALE_SECONDS):
 def _create(app, full, trigger, status, owner=None):
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}")
-    app_id = app.id if isinstance(app, IdpApp) else app
+    app_id = _app_id(app)
     mark_stale(app_id)  # a dead process's run must not keep the app busy forever
     with db.atomic():
         app = _locked_app(app_id)
@@ -168,3 +190,7 @@ def _locked_app(app_id):
     if not isinstance(db.obj, peewee.SqliteDatabase):
         query = query.for_update()
     return query.first()
+
+
+def _app_id(app):
+    return app.id if isinstance(app, IdpApp) else app

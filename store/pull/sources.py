@@ -125,6 +125,11 @@ def advance(row, now=None):
     SyncSource.update(next_run=next_run).where(SyncSource.id == row.id).execute()
 
 
+def watermark(app_id):
+    """The watermark of the app's source; SyncSource.DoesNotExist when it has none."""
+    return SyncSource.get(SyncSource.app == app_id).watermark
+
+
 def set_watermark(app_id, watermark):
     """Remember the newest source meta.lastModified a complete run saw (incremental runs start there)."""
     SyncSource.update(watermark=watermark).where(SyncSource.app == app_id).execute()

@@ -109,4 +109,4 @@ def test_a_user_pushed_before_is_adopted_by_user_name_not_duplicated(puller, idp
     assert events[1] == ("update-user", "applied", "updated emails, name of host user 'alice@example.com'")
     assert list(pulling.users()) == ["alice@example.com"]
     with db.connection_context():
-        assert SyncLink.get(SyncLink.kind == "User").local_id == pushed["id"]
+        assert SyncLink.get(SyncLink.kind == "User").local_id == pushed.id

@@ -80,3 +80,14 @@ def test_recent_is_newest_first(app):
     second = runs.request(app)
     assert [run["id"] for run in runs.recent(app)] == [second, first]
     assert [run["id"] for run in runs.recent(app.id, limit=1)] == [second]
+
+
+def test_a_run_its_age_its_app_and_recent_full_runs(app):
+    run_id = runs.begin(app, full=True, owner="a:1:1")
+    run = runs.get(run_id)
+    assert run.id == run_id and timedelta(0) <= runs.age(run) < timedelta(minutes=1)
+    assert runs.fresh_app(app).name == runs.fresh_app(app.id).name == "IDCS"
+    assert not runs.full_succeeded_within(app.id, timedelta(days=1))
+    runs.finish(run_id, "a:1:1", "succeeded")
+    assert runs.full_succeeded_within(app.id, timedelta(days=1))
+    assert not runs.full_succeeded_within(app.id, timedelta(0))

@@ -135,3 +135,12 @@ def test_deleting_the_app_deletes_its_source_runs_and_links(app):
     SyncLink.create(app=app.id, kind="User", source_id="s1", local_id="l1")
     apps.delete("IDCS")
     assert (SyncSource.select().count(), SyncRun.select().count(), SyncLink.select().count()) == (0, 0, 0)
+
+
+def test_the_watermark_is_what_a_complete_run_last_saw(app):
+    with pytest.raises(SyncSource.DoesNotExist):
+        sources.watermark(app.id)
+    configure(app)
+    assert sources.watermark(app.id) is None
+    sources.set_watermark(app.id, "2024-05-01T10:00:00Z")
+    assert sources.watermark(app.id) == "2024-05-01T10:00:00Z"
