@@ -4,11 +4,13 @@ from functools import lru_cache
 
 import regex
 
+from rules.errors import Refused
+
 MAX_INPUT = 1024
 TIMEOUT = 0.05  # seconds; a catastrophic pattern is cut off, never hangs a request
 
 
-class PatternError(ValueError):
+class PatternError(Refused):
     """A pattern or replacement that cannot be used, with a message for the admin."""
 
 
