@@ -69,7 +69,7 @@ def _init_store(app):
 
 def _register_blueprints(app):
     from blueprints import admin, ops, requestlog, scim, ui, wizard
-    from blueprints.scim import handlers, wsgi
+    from blueprints.scim import handlers, http
     from blueprints.sessions import AdminOnlySessions
 
     app.session_interface = AdminOnlySessions()
@@ -80,7 +80,7 @@ def _register_blueprints(app):
     app.register_blueprint(ui.bp)
     app.register_blueprint(ops.bp)
     handlers.register(app)
-    app.wsgi_app = wsgi.ForgivingPaths(app.wsgi_app)
+    app.wsgi_app = http.ForgivingPaths(app.wsgi_app)
 
 
 def _instance_secret(instance_path):

@@ -61,10 +61,13 @@ def search_page(rtype, query):
 def _item_projection(rtype):
     """(include, exclude, whether the heavy attribute is needed) of this request, parsed once."""
     if "projection" not in g:
-        # Most requests carry no query at all: the full ListQuery validation is for those that do.
-        query = list_query(request.args) if request.args else None
-        include = projection.parse(rtype, query.attributes) if query else None
-        exclude = projection.parse(rtype, query.excluded_attributes) if query else None
+        # Most requests carry no query at all: the default projection, which returns the heavy attribute.
+        if not request.args:
+            g.projection = None, None, True
+            return g.projection
+        query = list_query(request.args)
+        include = projection.parse(rtype, query.attributes)
+        exclude = projection.parse(rtype, query.excluded_attributes)
         g.projection = include, exclude, projection.needs(rtype, HEAVY[rtype.name], include, exclude)
     return g.projection
 

@@ -88,8 +88,9 @@ def insert(directory_id, doc, host_username, app_id, checked=False):
     fields = user_rows.columns(doc)
     if fields["active"] is None:
         fields["active"] = True  # a new account is active unless the IdP says otherwise
-    fields.update(_host_name(host_username), provisioned_by=app_id,
-                  password_hash=passwords.hash_or_none(doc.get("password")))
+    fields.update(_host_name(host_username), provisioned_by=app_id)
+    if doc.get("password"):
+        fields["password_hash"] = passwords.hash_or_none(doc["password"])
     try:  # no savepoint: the caller's transaction (or savepoint) rolls back with the Uniqueness error
         user = sql.create(User, directory=directory_id, **fields)
     except peewee.IntegrityError:
