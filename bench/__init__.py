@@ -1,4 +1,4 @@
-"""The benchmark harness (issue 6): usersync against a bare Flask ceiling and scim2-server, interleaved.
+"""The benchmark harness: usersync against a bare Flask ceiling and scim2-server, interleaved.
 
 From the repository root:
 

@@ -1,4 +1,4 @@
-"""Issue 6's targets, each checked against the medians of the interleaved rounds."""
+"""The performance targets, each checked against the medians of the interleaved rounds."""
 
 from dataclasses import dataclass
 
@@ -70,7 +70,7 @@ def _peer(results, key):
 
 
 def _big_store(results, key):
-    """Judged on the rates, as the issue words it. The phases run minutes apart, so each rate over its own
+    """Judged on the rates, as the target is worded. The phases run minutes apart, so each rate over its own
     rounds' ceiling is shown too: when the two disagree, the machine's load changed between the phases."""
     if key not in BIG_STORE_SLOWDOWN:
         return []

@@ -56,7 +56,7 @@ def _v2_paging_indexes(_host_product):
 
 
 def _v3_pull_sync(_host_product):
-    """Pulling from an IdP (issue 7): each app's source, its runs, and the source ids it linked."""
+    """Pulling from an IdP: each app's source, its runs, and the source ids it linked."""
     db.create_tables([SyncSource, SyncRun, SyncLink])
 
 

@@ -1,1 +1,1 @@
-"""Persistence of SCIM resources in the peewee store; Flask-free."""
+"""The store: SCIM resources, tenancy, the trail, pull state and operations, one room per job; Flask-free."""

@@ -1,4 +1,4 @@
-"""Pulling users and groups from an identity provider's SCIM 2.0 API (issue 7), Flask-free.
+"""Pulling users and groups from an identity provider's SCIM 2.0 API; Flask-free and peewee-free.
 
 ``sources`` describes where to pull from, ``client`` reads it (``oauth`` for its credentials,
 ``http`` for retries, ``paging`` for lists), ``diagnose`` is Test Connection, ``errors`` what can fail.
