@@ -65,12 +65,53 @@ def _v4_page_counts(_host_product):
     page_counts.install()
 
 
+def _v5_app_names_regardless_of_case(_host_product):
+    """App names are unique regardless of case: a lower-cased copy with a unique index. Names that an older
+    store held twice in different cases keep the first; the others get " (2)", " (3)" ... appended."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrator = SchemaMigrator.from_database(db.obj)
+    _add_columns(migrator, "idp_app", name_lower=IdpApp.name_lower)
+    taken = set()
+    for app_id, name in IdpApp.select(IdpApp.id, IdpApp.name).order_by(IdpApp.id).tuples():
+        unique, number = name, 1
+        while unique.lower() in taken:
+            number += 1
+            unique = f"{name[:120 - len(f' ({number})')]} ({number})"
+        taken.add(unique.lower())
+        IdpApp.update(name=unique, name_lower=unique.lower()).where(IdpApp.id == app_id).execute()
+    if not any(index.columns == ["name_lower"] for index in db.get_indexes("idp_app")):
+        migrate(migrator.add_index("idp_app", ("name_lower",), unique=True))
+
+
+def _v6_app_requests(_host_product):
+    """Each app's last request (when, method, status) and when its token was made, so the first request
+    after a new token is known."""
+    from playhouse.migrate import SchemaMigrator
+
+    migrator = SchemaMigrator.from_database(db.obj)
+    _add_columns(migrator, "idp_app", token_created=IdpApp.token_created, last_request=IdpApp.last_request,
+                 last_request_method=IdpApp.last_request_method, last_request_status=IdpApp.last_request_status)
+    IdpApp.update(token_created=IdpApp.created).where(IdpApp.token_created.is_null()).execute()
+
+
+def _add_columns(migrator, table, **fields):
+    """Add the columns a table lacks, each as its model field declares it (nullable: SQLite adds a NOT NULL
+    column only by rebuilding the table, which would fire the foreign keys' cascades)."""
+    from playhouse.migrate import migrate
+
+    present = {column.name for column in db.get_columns(table)}
+    migrate(*(migrator.add_column(table, name, field) for name, field in fields.items() if name not in present))
+
+
 # Append-only: (number, step) where step(host_product) upgrades a store from number - 1.
 MIGRATIONS = (
     (1, _v1_baseline),
     (2, _v2_paging_indexes),
     (3, _v3_pull_sync),
     (4, _v4_page_counts),
+    (5, _v5_app_names_regardless_of_case),
+    (6, _v6_app_requests),
 )
 
 

@@ -53,3 +53,24 @@ def test_a_version_2_store_gets_the_pull_sync_tables_a_fresh_one_has(store_db):
     migrate()
     assert (_columns(), _indexes(), _foreign_keys()) == fresh
     assert {row.version for row in SchemaVersion.select()} == {number for number, _ in MIGRATIONS}
+
+
+def test_a_version_4_store_gets_app_names_unique_regardless_of_case_and_request_columns(store_db):
+    from models import Directory, IdpApp
+
+    fresh = (_columns(), _indexes(), _foreign_keys())
+    directory = Directory.select().first()
+    for name, token in (("Oracle IDCS", "a" * 64), ("oracle idcs", "b" * 64), ("Okta", "c" * 64)):
+        IdpApp.create(name=name if name != "oracle idcs" else "placeholder", provider="oracle",
+                      directory=directory, token_hash=token)
+    IdpApp.update(name="oracle idcs").where(IdpApp.name == "placeholder").execute()  # as an old store could
+    db.execute_sql('DROP INDEX "idp_app_name_lower"')
+    for column in ("name_lower", "token_created", "last_request", "last_request_method", "last_request_status"):
+        db.execute_sql(f'ALTER TABLE "idp_app" DROP COLUMN "{column}"')
+    SchemaVersion.delete().where(SchemaVersion.version >= 5).execute()
+    migrate()
+    assert (_columns(), _indexes(), _foreign_keys()) == fresh
+    names = list(IdpApp.select(IdpApp.name, IdpApp.name_lower).order_by(IdpApp.id).tuples())
+    assert names == [("Oracle IDCS", "oracle idcs"), ("oracle idcs (2)", "oracle idcs (2)"), ("Okta", "okta")]
+    assert all(app.token_created == app.created for app in IdpApp.select())
+    assert IdpApp.by_name("ORACLE IDCS").name == "Oracle IDCS"
