@@ -10,6 +10,8 @@ import orjson
 from flask import g, request, request_started
 
 from blueprints.scim import auth
+from store.tenancy import apps as app_store
+from store.trail import redaction
 
 log = logging.getLogger("usersync.requests")
 
@@ -42,11 +44,29 @@ def _finish(response):
     started = g.get("request_started")
     log.info(_json_line({
         "event": "request", "request_id": request_id, "method": request.method[:16],
-        "path": request.path[:_MAX_PATH], "status": response.status_code,
+        "path": logged_path(request.path[:_MAX_PATH]), "status": response.status_code,
         "ms": None if started is None else round((time.perf_counter() - started) * 1000, 1),
         "app": _idp_app_name(), "remote": request.remote_addr,
     }))
     return response
+
+
+def logged_path(path):
+    """The path without a bearer token in it: this request's own, or any app's pasted into a URL by mistake."""
+    try:
+        secrets = app_store.known_tokens(redaction.token_candidates(path))
+    except Exception:  # the store is unreachable: the line is still written, token-shaped segments hidden
+        log.exception("could not check the path for tokens")
+        secrets = redaction.token_candidates(path)
+    token = _bearer_token()
+    if token:
+        secrets.add(token)
+    return redaction.scrub(path, secrets)
+
+
+def _bearer_token():
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 def _json_line(fields):

@@ -7,7 +7,7 @@ from flask import current_app, g, request
 
 from rules import options as provisioning_options
 from store.tenancy import apps as app_store
-from store.trail import traffic
+from store.trail import redaction, traffic
 
 from . import auth, bp
 from .http import PREFIX
@@ -45,7 +45,13 @@ def _record(response, request_id):
                    response.status_code, latency_ms, _request_body(),
                    None if response.is_streamed else response.get_data(),
                    config["TRAFFIC_LOG_MAX_BODY"], config["TRAFFIC_LOG_MAX_ENTRIES"],
-                   secrets=[token] if token else ())
+                   secrets=_secrets(token, sent_path))
+
+
+def _secrets(token, path):
+    """What must not be stored: this request's token, and any app's token pasted into the path."""
+    secrets = app_store.known_tokens(redaction.token_candidates(path))
+    return secrets | {token} if token else secrets
 
 
 def _bearer_token():

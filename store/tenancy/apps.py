@@ -336,3 +336,12 @@ def named(name, for_update=False):
     if app is None:
         raise AppNotFound(f"No app named '{name}'.")
     return app
+
+
+def known_tokens(candidates):
+    """Those of candidates that are some app's bearer token (enabled or not): they must never be logged."""
+    digests = {token_hash(candidate): candidate for candidate in candidates}
+    if not digests:
+        return set()
+    found = IdpApp.select(IdpApp.token_hash).where(IdpApp.token_hash.in_(list(digests))).tuples()
+    return {digests[digest] for (digest,) in found}

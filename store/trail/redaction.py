@@ -14,12 +14,18 @@ REDACTED = "[redacted]"
 # Words that make a key secret, matched in its last segment with case, '-' and '_' ignored:
 # a superset of password, secret, client_secret, token, access_token, refresh_token,
 # authorization, apikey and api_key.
-_SECRET_WORDS = ("password", "passwd", "secret", "token", "authorization", "apikey", "credential")
+_SECRET_WORDS = ("password", "passwd", "pwd", "secret", "token", "authorization", "apikey", "credential")
+# Short keys that name a password only when they are the whole key (in "typewriter", "pw" is not one).
+_SECRET_KEYS = frozenset({"pw", "pass"})
 # Values the stores already write in place of a secret (provisioning.changes): nothing left to hide.
 _MARKERS = frozenset({REDACTED, "[changed]"})
 _MIN_SCRUB = 4  # shorter values would scrub ordinary words out of unrelated text
 # "key": "value" pairs in text that is not (or no longer) valid JSON.
 _TEXT_PAIR = re.compile(r'("([^"\\]*)"\s*:\s*)"(?:[^"\\]|\\.)*"')
+# key=value assignments in such text ("user=bob pw=hunter2", a form body, a log line).
+_TEXT_ASSIGNMENT = re.compile(r"(?<![\w.-])([\w.-]+=)([^&\s\"'<>]+)")
+# What a bearer token looks like in a path: secrets.token_urlsafe(32) is 43 URL-safe characters.
+_TOKEN_SEGMENT = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def is_secret_key(key):
@@ -28,7 +34,7 @@ def is_secret_key(key):
         return False
     last = re.split(r"[:.]", re.sub(r"\[.*?\]", "", key))[-1]  # a PATCH path's value filter names no key
     folded = re.sub(r"[-_\s]", "", last.lower())
-    return any(word in folded for word in _SECRET_WORDS)
+    return folded in _SECRET_KEYS or any(word in folded for word in _SECRET_WORDS)
 
 
 def redact(value, found=None):
@@ -84,7 +90,8 @@ def redact_text(text, found=None):
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
-        return _TEXT_PAIR.sub(lambda m: _text_pair(m, found), text)
+        text = _TEXT_PAIR.sub(lambda m: _text_pair(m, found), text)
+        return _TEXT_ASSIGNMENT.sub(lambda m: _assignment(m, found), text)
     if not isinstance(parsed, (dict, list)):
         return text
     return json.dumps(redact(parsed, found), ensure_ascii=False)
@@ -97,6 +104,20 @@ def _text_pair(match, found):
     if len(raw) >= _MIN_SCRUB:
         found.add(raw)
     return f'{match.group(1)}"{REDACTED}"'
+
+
+def _assignment(match, found):
+    key, value = match.group(1), match.group(2)
+    if not is_secret_key(unquote_plus(key[:-1])) or value == REDACTED:
+        return match.group(0)
+    if len(unquote_plus(value)) >= _MIN_SCRUB:
+        found.update({value, unquote_plus(value)})
+    return key + REDACTED
+
+
+def token_candidates(path):
+    """The segments of a path shaped like a bearer token, to check against the stored tokens."""
+    return {segment for segment in path.split("/") if _TOKEN_SEGMENT.fullmatch(segment)}
 
 
 def redact_query(query, found=None):

@@ -251,3 +251,15 @@ def test_a_bulk_operation_can_record_its_own_failure(app, idp_app):
     assert (create["operation"], create["subject"], create["reason"]) == (
         "create-user", "bulk-user", "User import is disabled for this app.")
     assert (delete["operation"], delete["resource_id"], delete["subject"]) == ("delete-group", "g-1", None)
+
+
+def test_another_apps_token_pasted_into_a_path_is_not_kept_in_the_traffic_log(scim, idp_app):
+    from models import db
+    from store.tenancy import apps
+
+    set_options(idp_app, traffic_log=True)
+    with db.connection_context():
+        _, other_token = apps.create("Okta elsewhere", "okta")
+    scim.get(f"/Users/{other_token}")
+    (entry,) = exchanges()
+    assert other_token not in entry["path"] and entry["path"].endswith("/Users/[redacted]")

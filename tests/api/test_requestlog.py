@@ -93,3 +93,19 @@ def test_no_token_password_or_cookie_reaches_any_log(app, scim, idp_app, caplog)
     logged = caplog.text
     assert [name for name, secret in secrets.items() if secret in logged] == []
     assert f'"path":"{SCIM}/Users"' in logged  # the create was logged, without its query string
+
+
+def test_a_token_put_in_the_path_is_not_logged(app, scim, idp_app, lines):
+    """The request's own token, and any app's token pasted into a URL without a header (a misconfigured IdP)."""
+    token = idp_app[1]
+    scim.get(f"/Users/{token}")
+    app.test_client().get(f"{SCIM}/{token}/Users")
+    logged = [line["path"] for line in lines()]
+    assert logged == [f"{SCIM}/Users/[redacted]", f"{SCIM}/[redacted]/Users"]
+    assert all(token not in path for path in logged)
+
+
+def test_a_token_shaped_id_that_is_no_token_is_logged_as_sent(app, scim, lines):
+    lookalike = "A" * 43
+    scim.get(f"/Users/{lookalike}")
+    assert lines()[-1]["path"] == f"{SCIM}/Users/{lookalike}"

@@ -73,3 +73,30 @@ def test_scrub_removes_each_secret_wherever_it_was_echoed():
     assert redaction.scrub(f"bad value {PASSWORD} for {TOKEN}", {PASSWORD, TOKEN, "ab"}) == (
         "bad value [redacted] for [redacted]")
     assert redaction.scrub(None, {PASSWORD}) is None
+
+
+@pytest.mark.parametrize("key", ["pwd", "userPwd", "PW", "pw", "pass", "Pass"])
+def test_short_password_keys_are_secret(key):
+    assert redaction.is_secret_key(key)
+
+
+@pytest.mark.parametrize("key", ["typewriter", "passport", "compass", "pword"])
+def test_words_that_merely_contain_pw_or_pass_are_not(key):
+    assert not redaction.is_secret_key(key)
+
+
+def test_assignments_in_text_that_is_not_json_lose_their_secret_values():
+    found = set()
+    result = redaction.redact_text(f"login user=bob pw={PASSWORD} note=ok password={PASSWORD}x", found)
+    assert result == "login user=bob pw=[redacted] note=ok password=[redacted]"
+    assert {PASSWORD, PASSWORD + "x"} <= found
+
+
+def test_pwd_keys_in_json_are_redacted():
+    assert json.loads(redaction.redact_text(json.dumps({"pwd": PASSWORD, "user": "bob"}))) == {
+        "pwd": "[redacted]", "user": "bob"}
+
+
+def test_token_shaped_path_segments_are_the_candidates():
+    path = f"/plugins/servlet/usersync/scim/Users/{'a' * 43}/{'b' * 42}"
+    assert redaction.token_candidates(path) == {"a" * 43}
