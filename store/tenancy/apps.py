@@ -40,6 +40,10 @@ class AppNotFound(AppError, errors.NotFound):
     """No app has this id or name."""
 
 
+class AppNameTaken(AppError, errors.Conflict):
+    """Another app holds this name, regardless of case."""
+
+
 def token_hash(token):
     """The stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -55,9 +59,7 @@ def create(name, provider, method="scim", directory=None):
 
     directory: a Directory or a directory's name; None is the default directory.
     """
-    name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise AppError("The app name must be 1 to 120 characters.")
+    name = _valid_name(name)
     if provider not in PROVIDERS:
         raise AppError(f"Unknown provider '{provider}'; choose one of {', '.join(PROVIDERS)}.")
     if method not in METHODS:
@@ -70,11 +72,41 @@ def create(name, provider, method="scim", directory=None):
     token = new_token()
     try:
         with db.atomic():
+            _refuse_taken(name)
             app = IdpApp.create(name=name, provider=provider, method=method,
                                 directory=directory or Directory.default(), token_hash=token_hash(token))
-    except peewee.IntegrityError:
-        raise AppError(f"An app named '{name}' already exists.") from None
+    except peewee.IntegrityError:  # another admin (or the CLI) took the name since the look-up
+        _refuse_taken(name)
+        raise
     return app, token
+
+
+def _valid_name(name):
+    """name without surrounding spaces; AppError (on the field "name") when it is empty or too long."""
+    name = (name or "").strip()
+    if not name:
+        problem = "Enter a name for the app."
+    elif len(name) > NAME_MAX:
+        problem = f"The app name can have at most {NAME_MAX} characters; this one has {len(name)}."
+    else:
+        return name
+    raise AppError(problem, {"name": problem})
+
+
+def _refuse_taken(name, app=None):
+    """AppNameTaken when an app other than app holds name, regardless of case, as directory names are."""
+    existing = by_name(name)
+    if existing is None or (app is not None and existing.id == app.id):
+        return
+    problem = f"An app named '{existing.name}' already exists"
+    problem += "." if existing.name == name else "; app names are unique regardless of case."
+    raise AppNameTaken(problem, {"name": problem})
+
+
+def rename(name, new_name):
+    """Give an app another name (its token, options, users and groups stay); returns (app, {"name": [old, new]}),
+    with {} when the name is the same. AppError when new_name is empty, too long or another app's."""
+    return configure(name, new_name=new_name)[:2]
 
 
 def rotate(name, replacing=None):
@@ -106,11 +138,12 @@ def fingerprint(app):
 
 
 def delete(name):
-    """Delete an app (its directory and users stay)."""
+    """Delete an app (its directory and users stay); returns it, as it was."""
     app = named(name)
     with db.atomic():
         audit.record(app, "app", "applied", f"deleted app '{app.name}'; its users and groups stay in their directory")
         app.delete_instance()
+    return app
 
 
 _BY_TOKEN = Prepared(lambda digest: IdpApp.select().where(IdpApp.token_hash == digest).limit(1))
@@ -177,17 +210,28 @@ def set_enabled(name, enabled):
     return app
 
 
-def configure(name, options=None, directory=None, enabled=None, create_directory=False):
-    """Options, directory and enabled changed together or not at all.
+def configure(name, options=None, directory=None, enabled=None, create_directory=False, new_name=None):
+    """Options, directory, enabled and the name changed together or not at all.
 
     Returns (app, {key: [old, new]}, the Directory created or None); create_directory creates a
     missing directory (empty: no groups) instead of refusing.
     """
+    try:
+        return _configure(name, options, directory, enabled, create_directory, new_name)
+    except peewee.IntegrityError:  # another admin (or the CLI) took new_name since the look-up
+        if new_name is not None:
+            _refuse_taken(new_name)
+        raise
+
+
+def _configure(name, options, directory, enabled, create_directory, new_name):
     changed, created = {}, None
     with db.atomic():
         app = named(name, for_update=True)
+        if new_name is not None:
+            changed.update(_rename(app, new_name))
         if options:
-            _, changed = _set_options(app, options)
+            changed.update(_set_options(app, options)[1])
         if directory is not None:
             if create_directory and directory_store.find(directory) is None:
                 try:
@@ -218,7 +262,7 @@ def unmap_group(name, idp_group):
         app = named(name, for_update=True)
         mapping = dict(options_of(app).group_mapping)
         if mapping.pop(idp_group, None) is None:
-            raise AppError(f"The app '{name}' has no mapping for the IdP group '{idp_group}'.")
+            raise AppError(f"The app '{app.name}' has no mapping for the IdP group '{idp_group}'.")
         new, changed = _set_options(app, {"group_mapping": mapping})
     return app, new, changed
 
@@ -256,6 +300,19 @@ def _set_directory(app, directory_name):
     app.directory = directory
     _audit(app, "app", "directory", old.name, directory.name)
     return {"directory": [old.name, directory.name]}
+
+
+def _rename(app, new_name):
+    """{"name": [old, new]} after renaming a locked app row; {} when the name is the same."""
+    new_name = _valid_name(new_name)
+    if new_name == app.name:
+        return {}
+    _refuse_taken(new_name, app)
+    old = app.name
+    IdpApp.update(name=new_name, name_lower=new_name.lower()).where(IdpApp.id == app.id).execute()
+    app.name, app.name_lower = new_name, new_name.lower()
+    _audit(app, "app", "name", old, new_name)
+    return {"name": [old, new_name]}
 
 
 def _set_enabled(app, enabled):
@@ -309,8 +366,8 @@ def by_id(app_id):
 
 
 def by_name(name):
-    """The app with this name, or None."""
-    return IdpApp.by_name(name)
+    """The app with this name (regardless of case, surrounding spaces ignored), or None."""
+    return IdpApp.by_name((name or "").strip())
 
 
 def found(app_id):
@@ -327,8 +384,9 @@ def listed():
 
 
 def named(name, for_update=False):
-    """The app with this name (locked for a read-modify-write on PostgreSQL); AppNotFound when there is none."""
-    query = IdpApp.select().where(IdpApp.name == name)
+    """The app with this name, regardless of case as an admin types it (locked for a read-modify-write on
+    PostgreSQL); AppNotFound when there is none."""
+    query = IdpApp.select().where(IdpApp.name_lower == (name or "").strip().lower())
     if for_update and not isinstance(db.obj, peewee.SqliteDatabase):
         # Read-modify-write of the options: lock the row on PostgreSQL (SQLite's writes are IMMEDIATE).
         query = query.for_update()
