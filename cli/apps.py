@@ -1,4 +1,4 @@
-"""`usersync apps ...`: create, list, show, set, map, rotate-token, delete IdP apps."""
+"""`usersync apps ...`: create, list, show, set, map, rename, rotate-token, delete IdP apps."""
 
 import dataclasses
 import json
@@ -49,7 +49,7 @@ def apps():
 
 
 @apps.command("create")
-@click.option("--name", required=True, help="A name for the IdP app.")
+@click.option("--name", required=True, help="A name for the IdP app (up to 120 characters; unique regardless of case).")
 @click.option("--provider", required=True, type=click.Choice(sorted(app_store.PROVIDERS)), help="The identity provider.")
 @click.option("--method", default="scim", show_default=True, type=click.Choice(app_store.METHODS), help="Sync method.")
 @click.option("--directory", metavar="NAME", help="An existing host directory (default: the first directory).")
@@ -99,6 +99,23 @@ def rotate_token(name, as_json):
     _show(app, token, as_json)
 
 
+@apps.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@with_appcontext
+def rename(name, new_name):
+    """Rename an app; its token, options, users and groups stay. Names are unique regardless of case."""
+    with db.connection_context():
+        try:
+            app, changed = app_store.rename(name, new_name)
+        except app_store.AppError as error:
+            _fail(error)
+    if changed:
+        click.echo(f"Renamed app '{changed['name'][0]}' to '{app.name}'.")
+    else:
+        click.echo(f"Nothing changed: the app is named '{app.name}' already.")
+
+
 @apps.command("delete")
 @click.argument("name")
 @with_appcontext
@@ -106,10 +123,10 @@ def delete(name):
     """Delete an app; its users and groups stay in their directory."""
     with db.connection_context():
         try:
-            app_store.delete(name)
+            app = app_store.delete(name)
         except app_store.AppError as error:
             _fail(error)
-    click.echo(f"Deleted app '{name}'.")
+    click.echo(f"Deleted app '{app.name}'.")
 
 
 def as_text(value):

@@ -120,3 +120,54 @@ def test_serve_help_documents_host_port_threads(cli):
     for option in ("--host", "--port", "--threads"):
         assert option in result.stdout, result.stdout
     assert "8090" in result.stdout and "127.0.0.1" in result.stdout  # defaults shown
+
+
+def test_create_refuses_a_name_taken_in_another_case(cli):
+    cli.create("Oracle IDCS")
+    result = cli("apps", "create", "--name", "oracle idcs", "--provider", "okta", "--json")
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    assert "An app named 'Oracle IDCS' already exists; app names are unique regardless of case." in result.stderr
+    assert [r["name"] for r in json.loads(cli.listed())] == ["Oracle IDCS"]
+
+
+def test_names_are_found_regardless_of_case(cli):
+    cli.create("Oracle IDCS")
+    shown = cli("apps", "show", "ORACLE idcs", "--json")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "Oracle IDCS", shown.output
+    assert cli("apps", "set", "oracle IDCS", "traffic_log=true").exit_code == 0
+    assert cli("apps", "rotate-token", "oracle idcs", "--json").exit_code == 0
+    deleted = cli("apps", "delete", "oracle idcs")
+    assert deleted.exit_code == 0 and deleted.stdout == "Deleted app 'Oracle IDCS'.\n", deleted.output
+
+
+def test_rename_keeps_the_token(cli):
+    token = cli.create("Okta")["token"]
+    result = cli("apps", "rename", "okta", "Okta Production")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Renamed app 'Okta' to 'Okta Production'.\n"
+    assert [r["name"] for r in json.loads(cli.listed())] == ["Okta Production"]
+    assert cli.status_with(token) == 200
+    audit = json.loads(cli("audit", "--json").stdout)
+    assert audit[0]["app"] == "Okta Production"
+    assert audit[0]["reason"] == "name changed from 'Okta' to 'Okta Production'", audit[0]
+    same = cli("apps", "rename", "okta production", "Okta Production")
+    assert same.stdout == "Nothing changed: the app is named 'Okta Production' already.\n", same.output
+
+
+@pytest.mark.parametrize("new_name, message", [
+    ("ENTRA", "An app named 'Entra' already exists; app names are unique regardless of case."),
+    ("  ", "Enter a name for the app."),
+    ("x" * 121, "The app name can have at most 120 characters; this one has 121."),
+])
+def test_rename_refuses_a_taken_empty_or_long_name(cli, new_name, message):
+    cli.create("Okta")
+    cli.create("Entra")
+    result = cli("apps", "rename", "Okta", new_name)
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert [r["name"] for r in json.loads(cli.listed())] == ["Entra", "Okta"]
+
+
+def test_rename_of_an_unknown_app(cli):
+    result = cli("apps", "rename", "ghost", "Spirit")
+    assert result.exit_code == 1 and "No app named 'ghost'." in result.stderr, result.output
