@@ -26,21 +26,23 @@ def apps():
 
 @bp.route("/apps/<int:app_id>/edit", methods=["GET", "POST"])
 def app_edit(app_id):
-    """Enable or disable an app and choose its directory (provider and method stay as created).
+    """Rename an app, enable or disable it and choose its directory (provider and method stay as created).
 
     Raises 404 for an unknown app.
     """
     app = app_store.found(app_id)
     if request.method == "GET":
-        return _edit_page(app, app.enabled, app.directory.name)
-    enabled, directory = request.form.get("enabled") == "on", request.form.get("directory", "").strip()
-    if directory_store.find(directory) is None:
-        return _edit_page(app, enabled, directory,
-                          f"There is no directory named '{directory}'. Choose one from the list.")
+        return _edit_page(app, {"name": app.name, "enabled": app.enabled, "directory": app.directory.name})
+    form = {"name": request.form.get("name", app.name).strip(), "enabled": request.form.get("enabled") == "on",
+            "directory": request.form.get("directory", "").strip()}
+    if directory_store.find(form["directory"]) is None:
+        return _edit_page(app, form, {"directory": f"There is no directory named '{form['directory']}'. "
+                                                   "Choose one from the list."})
     try:
-        app, changed, _ = app_store.configure(app.name, directory=directory, enabled=enabled)
+        app, changed, _ = app_store.configure(app.name, directory=form["directory"], enabled=form["enabled"],
+                                              new_name=form["name"])
     except app_store.AppError as exc:
-        return _edit_page(app, enabled, directory, str(exc))
+        return _edit_page(app, form, exc.messages if "name" in exc.messages else {"directory": str(exc)})
     flash(_describe_changes(app, changed), "success" if changed else "info")
     return redirect(url_for("admin.apps"))
 
@@ -129,12 +131,13 @@ def _iso(moment):
     return moment.replace(microsecond=0).isoformat() + "Z" if moment else None
 
 
-def _edit_page(app, enabled, directory, error=None):
-    return render_template("admin/apps_edit.html", app=app, enabled=enabled, directory=directory, error=error,
+def _edit_page(app, form, errors=None):
+    """The edit form with form's values ({name, enabled, directory}) and errors ({field: message})."""
+    return render_template("admin/apps_edit.html", app=app, form=form, errors=errors or {}, name_max=app_store.NAME_MAX,
                            directories=directory_store.list_directories(),
                            provider=app_store.PROVIDERS.get(app.provider, app.provider),
                            method=_METHODS.get(app.method, app.method),
-                           last_used=ago(app.last_used, pages.now())), 400 if error else 200
+                           last_used=ago(app.last_used, pages.now())), 400 if errors else 200
 
 
 def _describe_changes(app, changed):
@@ -142,6 +145,8 @@ def _describe_changes(app, changed):
     if not changed:
         return f"Nothing changed for '{app.name}'."
     parts = []
+    if "name" in changed:
+        parts.append(f"renamed from '{changed['name'][0]}'")
     if "enabled" in changed:
         parts.append("enabled: its token works again" if app.enabled
                      else "disabled: its token is refused (401) until you enable it again")

@@ -88,8 +88,8 @@ def check_details(name, directory):
         errors["name"] = "Enter a name for the app."
     elif len(name) > NAME_MAX:
         errors["name"] = f"The name can have at most {NAME_MAX} characters; this one has {len(name)}."
-    elif app_store.by_name(name) is not None:
-        errors["name"] = f"An app named '{name}' already exists. Choose another name."
+    elif (existing := app_store.by_name(name)) is not None:  # regardless of case: it names the one it found
+        errors["name"] = f"An app named '{existing.name}' already exists. Choose another name."
     if directory and directory_store.find(directory) is None:
         errors["directory"] = f"There is no directory named '{directory}'. Choose one from the list."
     return errors

@@ -8,9 +8,10 @@ import pytest
 
 from blueprints.admin.apps import ago
 from models import IdpApp, User, db, utcnow
+from models.audit import AuditEvent
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
-from tests.admin.pages import text
+from tests.admin.pages import found, text
 from tests.conftest import SCIM, SCIM_JSON, AdminClient
 
 ADMIN = "/plugins/servlet/usersync/admin"
@@ -164,6 +165,43 @@ def test_edit_refuses_an_unknown_directory_beside_the_field(admin):
     assert 'aria-describedby="directory-error directory-help" aria-invalid="true"' in body
     with db.connection_context():
         assert IdpApp.get_by_id(record.id).directory.name == directory_store.default().name
+
+
+def test_edit_renames_the_app_and_keeps_its_token(app, admin):
+    record, token = create("Okta")
+    page = text(admin.get(f"{ADMIN}/apps/{record.id}/edit"))
+    assert 'id="name" name="name" value="Okta" maxlength="120" required' in page
+    form = {"name": "  Okta Production ", "enabled": "on", "directory": directory_store.default().name}
+    response = admin.post(f"{ADMIN}/apps/{record.id}/edit", data=form)
+    assert response.status_code == 302
+    with db.connection_context():
+        assert IdpApp.get_by_id(record.id).name == "Okta Production"
+        assert [(e.app_name, e.reason) for e in AuditEvent.select()] == [
+            ("Okta Production", "name changed from 'Okta' to 'Okta Production'")]
+    assert "'Okta Production' renamed from 'Okta'." in text(admin.get(ADMIN + "/"))
+    assert scim_status(app, token) == 200
+
+
+@pytest.mark.parametrize("name, message", [
+    ("entra", "An app named 'Entra' already exists; app names are unique regardless of case."),
+    ("   ", "Enter a name for the app."),
+    ("x" * 121, "The app name can have at most 120 characters; this one has 121."),
+])
+def test_edit_refuses_a_taken_empty_or_long_name_beside_the_field(admin, name, message):
+    record, _ = create("Okta")
+    create("Entra", "entra")
+    response = admin.post(f"{ADMIN}/apps/{record.id}/edit",
+                          data={"name": name, "directory": directory_store.default().name})
+    assert response.status_code == 400
+    body = text(response)
+    assert found(r'<p class="error" id="name-error">(.*?)</p>', response) == message
+    assert 'aria-describedby="name-error name-help" aria-invalid="true" autofocus' in body
+    assert 'id="directory-error"' not in body
+    assert f'id="name" name="name" value="{name.strip()}"' in body  # what was typed stays in the field
+    with db.connection_context():
+        kept = IdpApp.get_by_id(record.id)
+        assert (kept.name, kept.enabled) == ("Okta", True)  # the unticked box was not saved either
+        assert AuditEvent.select().count() == 0
 
 
 def test_setup_shows_the_steps_but_never_the_token(admin):

@@ -146,6 +146,15 @@ def test_a_duplicate_name_is_refused_beside_the_field_with_the_input_kept(admin)
     assert app_count() == 1
 
 
+def test_a_name_taken_in_another_case_is_refused_naming_the_app_that_holds_it(admin):
+    assert save(admin, name="Oracle IDCS").status_code == 200
+    response = save(admin, name="oracle idcs", provider="entra")
+    assert response.status_code == 400
+    assert found(r'id="app-name-error">(.*?)</p>', response) == \
+        "An app named 'Oracle IDCS' already exists. Choose another name."
+    assert app_count() == 1
+
+
 def test_an_unknown_directory_is_refused_beside_the_select(admin):
     response = save(admin, directory="Nowhere")
     assert response.status_code == 400

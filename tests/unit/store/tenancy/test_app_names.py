@@ -1,4 +1,4 @@
-"""store.tenancy.apps names: unique regardless of case, looked up as an admin types them, renamed with an audit record."""
+"""store.tenancy.apps names: unique regardless of case, found as an admin types them, renamed with an audit record."""
 
 import json
 
@@ -13,7 +13,8 @@ pytestmark = pytest.mark.usefixtures("store_db")
 
 
 def audited():
-    return [(e.app_name, e.operation, e.reason, json.loads(e.changes)) for e in AuditEvent.select().order_by(AuditEvent.id)]
+    events = AuditEvent.select().order_by(AuditEvent.id)
+    return [(e.app_name, e.operation, e.reason, json.loads(e.changes)) for e in events]
 
 
 def test_create_refuses_a_name_taken_in_another_case():
