@@ -17,19 +17,18 @@ from rules import errors
 from rules import options as provisioning_options
 from rules.targets import targets_of
 
-from store.trail import audit
+from store.trail import audit, operations
 from store.trail import traffic as traffic_log
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
 STATUSES = {"active": "Active", "inactive": "Inactive", "unlinked": "Unlinked from SCIM"}
 NO_APP = "none"  # the users filter's value for users no app provisioned
-# The operations the code records (store.tenancy.apps, provisioning, blueprints.scim.failures); the
-# activity filter offers these and still accepts any other well-formed name.
-OPERATIONS = ("create-user", "update-user", "deactivate-user", "relink-user", "delete-user", "create-group",
-              "update-group", "delete-group", "host-group", "host-membership", "bulk", "settings", "app")
+# The activity filter offers every operation the code records, and still accepts any other well-formed name.
+OPERATIONS = operations.OPERATIONS
 _OPERATION = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _MAX_SEARCH = 255
+SUGGESTIONS = 1000  # names a form suggests at most: a browser's list is for picking, not for browsing
 _CHANGE_WIDTH = 60
 
 
@@ -407,6 +406,12 @@ def scim_groups(text=None, directory_id=None, number=1, size=PAGE_SIZE):
         row["users"] = counts.get((row["id"], "User"), 0)
         row["groups"] = counts.get((row["id"], "Group"), 0)
     return Page(rows, number, total, size, notice)
+
+
+def scim_group_names(directory_id, limit=SUGGESTIONS):
+    """The names of the SCIM groups in a directory, by name: what an IdP pushed there, to suggest in a form."""
+    return [name for (name,) in Group.select(Group.display_name).where(Group.directory == directory_id)
+            .order_by(Group.display_name_lower).limit(limit).tuples()]
 
 
 # --- activity and traffic ----------------------------------------------------------------------------
