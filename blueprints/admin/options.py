@@ -17,24 +17,56 @@ from rules import patterns, targets
 from rules import options as provisioning_options
 from rules.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
 from scim import errors as scim_errors
+from store import pages
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
 
 from . import bp
 
+# The plugin's own words (miniOrange User Sync's Provisioning tab), so its admins find each setting.
 LABELS = {
-    "import_users": "Import users", "username_regex": "Username pattern (regular expression)",
-    "username_replacement": "Username replacement", "update_users": "Update user attributes",
-    "enable_users": "Re-activate users", "disable_users": "Deactivate users",
-    "on_delete": "When the IdP deletes a user", "import_groups": "Import groups",
-    "group_include": "Import only groups matching", "group_exclude": "Never import groups matching",
-    "keep_existing_groups": "Keep existing host group memberships", "unmapped_groups": "IdP groups not in the mapping",
-    "group_mapping": "Group mapping", "default_groups": "Default host groups (comma-separated)",
-    "default_groups_for": "Give the default groups to", "traffic_log": "Keep a traffic log",
+    "import_users": "Enable Import Users", "username_regex": "Regex on Username",
+    "username_replacement": "Replace Username With", "update_users": "Enable Update Users",
+    "enable_users": "Enable Users", "disable_users": "Disable Users",
+    "on_delete": "When the IDP Deletes a User", "import_groups": "Enable Import User's IDP Groups",
+    "group_include": "Import Only Groups Matching", "group_exclude": "Never Import Groups Matching",
+    "keep_existing_groups": "Keep Existing Users' Groups", "unmapped_groups": "Groups Not in the Mapping",
+    "group_mapping": "Manual Group Mapping", "default_groups": "Default groups",
+    "default_groups_for": "Assign Default Groups To", "traffic_log": "Keep a Traffic Log",
+}
+# Help in an admin's words; rules.options.HELP says the same for the command line, in its values' terms.
+PAGE_HELP = {
+    "import_users": "Create the user here when the IdP assigns someone to this app. Off: the IdP's new users are "
+                    "refused, and each refusal shows under Activity.",
+    "username_regex": "Change the IdP's username before it becomes the username here, e.g. (.*)@.* to keep what "
+                      "comes before the @. Empty: usernames are kept as the IdP sends them.",
+    "username_replacement": "What the username becomes: $1 is what the first brackets of the regex matched, "
+                            "e.g. $1.",
+    "update_users": "Copy the IdP's changes to a user (name, email, …) to the user here. Off: they are ignored, "
+                    "and noted under Activity.",
+    "enable_users": "Activate the user here again when the IdP re-activates it.",
+    "disable_users": "Deactivate the user here when the IdP deactivates it, so it can no longer sign in.",
+    "on_delete": "When the IdP removes a user from this app: deactivate the user here (its history and content "
+                 "stay), or delete it.",
+    "import_groups": "Give users the groups here that match their groups in the IdP. Off: group memberships "
+                     "here are left alone.",
+    "group_include": "Only IdP groups whose name matches this regex are imported. Empty: every group.",
+    "group_exclude": "IdP groups whose name matches this regex are never imported. Empty: none is left out.",
+    "keep_existing_groups": "Users keep the groups an admin or another app gave them. Off: users leave every "
+                            "group their IdP groups do not give them.",
+    "unmapped_groups": "An IdP group with no row in the Manual Group Mapping: create a group of the same name "
+                       "here, or ignore it.",
+    "group_mapping": "The groups here that members of an IdP group get.",
+    "default_groups": "Groups every user from this app gets, e.g. jira-software-users; separate names with "
+                      "commas.",
+    "default_groups_for": "Give the default groups to the users this app creates, or to every user it creates "
+                          "or updates.",
+    "traffic_log": "Keep this app's recent SCIM requests and answers (passwords and tokens removed), to see "
+                   "exactly what the IdP sends; open it from Activity.",
 }
 CHOICES = {
-    "on_delete": dict(zip(ON_DELETE, ("Deactivate the host user", "Delete the host user"), strict=True)),
-    "unmapped_groups": dict(zip(UNMAPPED, ("Create a host group of the same name", "Ignore them"), strict=True)),
+    "on_delete": dict(zip(ON_DELETE, ("Deactivate the user", "Delete the user"), strict=True)),
+    "unmapped_groups": dict(zip(UNMAPPED, ("Create a group of the same name", "Ignore them"), strict=True)),
     "default_groups_for": dict(zip(DEFAULT_GROUPS_FOR, ("New users (created by this app)",
                                                         "All users this app touches"), strict=True)),
 }
@@ -238,10 +270,10 @@ def _render(app, form, errors=None, unsaved=False, previews=None, focus=None):
     errors = errors or {}
     return render_template(
         "admin/options.html", app=app, form=form, errors=errors, unsaved=unsaved, previews=previews or {},
-        focus=focus, help=HELP, labels=LABELS, kinds=KINDS, choices=CHOICES, preview_classes=PREVIEW_CLASSES,
+        focus=focus, help=PAGE_HELP, labels=LABELS, kinds=KINDS, choices=CHOICES, preview_classes=PREVIEW_CLASSES,
         summary=[(field, _label(field), " ".join(messages)) for field, messages in errors.items()],
         provider=app_store.PROVIDERS.get(app.provider, app.provider),
-        directories=directory_store.list_directories())
+        directories=directory_store.list_directories(), idp_groups=pages.scim_group_names(app.directory_id))
 
 
 def _label(field):
@@ -249,7 +281,7 @@ def _label(field):
     row = _ROW_FIELD.fullmatch(field)
     if row:
         return f"Group mapping, row {int(row[1]) + 1}, {'IdP group' if row[2] == 'idp' else 'host groups'}"
-    return LABELS.get(field) or {"directory": "Host directory", "new_directory": "New directory"}.get(field, field)
+    return LABELS.get(field) or {"directory": "Directory Selection", "new_directory": "New directory"}.get(field, field)
 
 
 # Live previews: the provisioning code itself on options built from the form, never saved.

@@ -9,6 +9,7 @@ import pytest
 from markupsafe import escape
 
 from models import Directory, db
+from blueprints.admin.options import PAGE_HELP
 from rules.options import HELP
 from store.tenancy import apps
 from store.trail import audit
@@ -97,10 +98,11 @@ def test_page_shows_every_option_with_its_help(admin, oracle):
     response = admin.get(oracle)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    for key, text in HELP.items():
+    assert set(PAGE_HELP) == set(HELP)
+    for key, text in PAGE_HELP.items():
         assert f'id="{key}"' in html, key
         assert str(escape(text)) in html, key
-    for legend in ("Directory", "Users", "Groups", "Group mapping", "Traffic log"):
+    for legend in ("Directory Selection", "Users", "Groups", "Manual Group Mapping", "Traffic log"):
         assert f"<legend>{legend}</legend>" in html
     form = read_form(response)
     assert form.data["mapping-0-idp"] == "Engineering"
