@@ -19,6 +19,7 @@ STATUSES = {"queued": ("Queued", "info"), "running": ("Running", "info"), "succe
 PHASES = {"users": "Reading users", "groups": "Reading groups",
           "vanished": "Handling users and groups the source no longer has", "done": "Done"}
 TRIGGERS = {"manual": "Synchronize now", "schedule": "Schedule", "cli": "Command line"}
+KINDS = {True: "Full", False: "Changes only"}  # what a run reads: everything, or what changed since the last
 
 
 @bp.get("/apps/<int:app_id>/sync")
@@ -98,7 +99,7 @@ def app_sync_run(app_id):
     except runs.SyncRefused as refused:  # no source saved yet, or the app is disabled
         flash(str(refused), "error")
         return redirect(url_for("admin.app_sync", app_id=app.id))
-    flash(f"Synchronization #{run_id} of '{app.name}' is queued.", "success")
+    # No flash: the progress section says "Queued" and follows the run, so nothing stale stays on the page.
     return redirect(url_for("admin.app_sync", app_id=app.id, run=run_id, _anchor="sync-progress"))
 
 
@@ -123,7 +124,7 @@ def describe_run(run):
     shown = {key: run.get(key) for key in ("id", "status", "phase", "done", "total", "error", "full", "requested",
                                            "started", "finished")}
     final = status in runs.FINAL
-    shown.update(final=final, status_label=label, lozenge=lozenge, counts=counts,
+    shown.update(final=final, status_label=label, lozenge=lozenge, counts=counts, kind=KINDS[bool(run.get("full"))],
                  phase_label="" if final else PHASES.get(run.get("phase"), run.get("phase") or ""),
                  trigger=TRIGGERS.get(run.get("trigger"), run.get("trigger") or ""), summary=_summary(run, counts),
                  requested_label=_when(run.get("requested")), finished_label=_when(run.get("finished")))
@@ -140,8 +141,14 @@ def _summary(run, counts):
     if status == "succeeded":
         return f"Finished: {counted}." if counted else "Finished: nothing to change."
     what = "Failed" if status == "failed" else "Interrupted"
-    return f"{what}: {run.get('error') or 'no reason was recorded'}." + (f" Done before it stopped: {counted}."
-                                                                       if counted else "")
+    return _sentence(f"{what}: {run.get('error') or 'no reason was recorded'}") + (
+        f" Done before it stopped: {counted}." if counted else "")
+
+
+def _sentence(text):
+    """text ending in one full stop, however the reason it quotes ended."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def _rest_app(app_id):

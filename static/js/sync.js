@@ -71,6 +71,7 @@
       summary.textContent = run.summary;  // a live region: said when it changes, not every second
     }
     section.dataset.final = String(run.final);
+    section.dataset.status = run.status;  // the bar's colour: red once the run failed or was interrupted
     links.hidden = !run.final;
     showRow(run);
   }
