@@ -1,7 +1,6 @@
 """The application factory; `python app.py` serves it with waitress."""
 
 import os
-import sys
 from inspect import iscoroutinefunction
 
 from flask import Flask, request
@@ -9,6 +8,7 @@ from flask import Flask, request
 from config import Config, TestingConfig
 
 _KNOWN_FUNCTIONS = 1024  # hooks and views number a few dozen
+_FIRST_PASSWORD = "usersync.first_password"
 
 
 class UsersyncFlask(Flask):
@@ -50,11 +50,9 @@ def _init_store(app):
     from models import db
     from store.ops.opening import open_store
 
-    generated = open_store(app.config["DATABASE_URL"], app.config["HOST_PRODUCT"],
-                           app.config["AUDIT_RETENTION_DAYS"], app.config["ADMIN_PASSWORD"])
-    if generated:
-        # Shown once, on the first start only; `usersync admin set-password` replaces it.
-        print(f"usersync: first start. Sign in as 'admin' with the password {generated}", file=sys.stderr)
+    # Kept only until the `usersync` command that built the app shows it (cli/signin.py), never stored.
+    app.extensions[_FIRST_PASSWORD] = open_store(app.config["DATABASE_URL"], app.config["HOST_PRODUCT"],
+                                                 app.config["AUDIT_RETENTION_DAYS"], app.config["ADMIN_PASSWORD"])
 
     @app.before_request
     def _connect():
@@ -65,6 +63,11 @@ def _init_store(app):
     def _close(_exc):
         if not db.is_closed():
             db.close()
+
+
+def first_password(app):
+    """The admin password this app's start generated on an empty store, handed out once: then None."""
+    return app.extensions.pop(_FIRST_PASSWORD, None)
 
 
 def _register_blueprints(app):

@@ -8,6 +8,7 @@ from .apps import apps
 from .audit import audit, traffic
 from .backup import backup, restore
 from .directories import directories
+from . import signin
 from .serve import serve
 from .simulate import simulate
 from .sync import sync, sync_source
@@ -19,12 +20,32 @@ def _create_app():
     return create_app()
 
 
+class _Info(ScriptInfo):
+    """The app, built on demand (flask.cli.with_appcontext) so --help never touches the store, and remembered."""
+
+    def __init__(self):
+        super().__init__(create_app=_create_app, load_dotenv_defaults=False)
+        self.built = None
+
+    def load_app(self):
+        self.built = super().load_app()
+        return self.built
+
+
 class _Group(click.Group):
-    """Commands that need the app build it on demand (flask.cli.with_appcontext), so --help never touches the store."""
+    """Commands that need the app build it on demand. When that start created the store, whichever command it
+    was shows the admin password it generated: `serve` with where it listens, any other after its own output."""
 
     def make_context(self, info_name, args, parent=None, **extra):
-        extra.setdefault("obj", ScriptInfo(create_app=_create_app, load_dotenv_defaults=False))
+        extra.setdefault("obj", _Info())
         return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        finally:
+            if isinstance(ctx.obj, _Info) and ctx.obj.built is not None:
+                signin.announce(ctx.obj.built, signin.public_base(ctx.obj.built.config))
 
 
 @click.group(cls=_Group)

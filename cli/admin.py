@@ -3,10 +3,13 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from models import db
 from store.tenancy import admin as admin_store
+
+from . import signin
 
 
 def _interactive():
@@ -35,7 +38,8 @@ def admin():
               help="Read the password from stdin (one line) instead of prompting; needed without a terminal.")
 @with_appcontext
 def set_password(password_stdin):
-    """Set the password the admin signs in with (at least 10 characters).
+    """Set the password the admin signs in with (at least 10 characters); this also ends every signed-in
+    session and lifts a lockout after too many failed sign-ins.
 
     Without --password-stdin it prompts twice, without echoing. Example:
     printf '%s\\n' "$NEW_PASSWORD" | usersync admin set-password --password-stdin
@@ -54,4 +58,6 @@ def set_password(password_stdin):
             admin_store.set_password(password)
         except admin_store.AdminError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"Password changed for '{admin_store.USERNAME}'. Sign in with it at /plugins/servlet/usersync/admin/.")
+    click.echo(f"Password changed for '{admin_store.USERNAME}': every signed-in session has ended and any sign-in "
+               "lockout is lifted.")
+    click.echo(f"Sign in at {signin.admin_url(signin.public_base(current_app.config))} as '{admin_store.USERNAME}'.")

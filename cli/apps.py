@@ -49,7 +49,7 @@ def apps():
 
 
 @apps.command("create")
-@click.option("--name", required=True, help="A name for the IdP app (up to 120 characters; unique regardless of case).")
+@click.option("--name", required=True, help="A name for the app (at most 120 characters; unique regardless of case).")
 @click.option("--provider", required=True, type=click.Choice(sorted(app_store.PROVIDERS)), help="The identity provider.")
 @click.option("--method", default="scim", show_default=True, type=click.Choice(app_store.METHODS), help="Sync method.")
 @click.option("--directory", metavar="NAME", help="An existing host directory (default: the first directory).")

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from scim.constants import BASE_PATH as PREFIX
 
-from . import wire_errors
+from . import signin, wire_errors
 
 DRAIN_SECONDS = 10  # how long requests in flight may take to be answered after SIGTERM
 _TICK = 0.2  # seconds between looks at the stop flag (a signal does not wake waitress's select loop)
@@ -22,7 +22,10 @@ _TICK = 0.2  # seconds between looks at the stop flag (a signal does not wake wa
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
 @with_appcontext
 def serve(host, port, threads):
-    """Serve the SCIM endpoint and admin pages with waitress."""
+    """Serve the SCIM endpoint and admin pages with waitress; print where to sign in.
+
+    The admin page's address is built from USERSYNC_PUBLIC_URL when it is set, else from --host and --port.
+    """
     from waitress import create_server
 
     from provisioning.pull import scheduler as pull_scheduler
@@ -35,7 +38,10 @@ def serve(host, port, threads):
                            clear_untrusted_proxy_headers=True, **_proxy(app.config["TRUSTED_PROXY"]))
     wire_errors.install(sockets)
     url = f"http://{server.effective_host}:{server.effective_port}"
-    click.echo(f"usersync serving on {url}  (SCIM base URL: {url}{PREFIX})", err=True)
+    base = signin.public_base(app.config, signin.local_url(server.effective_host, server.effective_port))
+    click.echo(f"usersync serving on {url}  (SCIM base URL: {base}{PREFIX})", err=True)
+    if not signin.announce(app, base):
+        click.echo(signin.where(base), err=True)
     stops = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, _frame: stops.append(received))

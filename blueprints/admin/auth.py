@@ -16,7 +16,7 @@ def login():
         return render_template("admin/login.html", next=request.args.get("next", ""))
     security.check_csrf()
     username = request.form.get("username", "").strip()
-    key = f"{request.remote_addr}|{username.lower()}"
+    key = admin.failure_key(request.remote_addr, username)
     config = current_app.config
     if admin.throttled(key, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]):
         minutes = config["LOGIN_WINDOW_SECONDS"] // 60

@@ -34,7 +34,8 @@ def ensure_account(initial_password=None):
 
 
 def set_password(password, username=USERNAME):
-    """Set (or create) the admin's password."""
+    """Set (or create) the admin's password: every session ends, and so does a sign-in lockout of username
+    from any address (whoever may set the password may sign in with it at once)."""
     hashed = _hash(password)
     with db.atomic():
         updated = AdminAccount.update(password_hash=hashed, password_changed=utcnow(),
@@ -42,6 +43,7 @@ def set_password(password, username=USERNAME):
             AdminAccount.username == username).execute()
         if not updated:
             AdminAccount.create(username=username, password_hash=hashed)
+        LoginFailure.delete().where(LoginFailure.key.endswith(failure_key("", username))).execute()
 
 
 def session_epoch(username):
@@ -61,6 +63,11 @@ def verify(username, password):
     account = AdminAccount.get_or_none(AdminAccount.username == (username or "").strip().lower())
     stored = account.password_hash if account else _DUMMY
     return passwords.verify(stored, password or "") and account is not None
+
+
+def failure_key(address, username):
+    """What failed sign-ins are counted by: the client's address and the username as typed, in any case."""
+    return f"{address}|{(username or '').strip().lower()}"
 
 
 def throttled(key, limit, window_seconds):

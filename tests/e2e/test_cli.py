@@ -7,13 +7,14 @@ import pytest
 
 from app import create_app
 from store.tenancy.apps import token_hash
-from tests.conftest import fresh_database
+from tests.conftest import AdminClient, fresh_database
 
 from .conftest import PREFIX, CliRunnerOn
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+ADMIN = "/plugins/servlet/usersync/admin"
 
 
 class Cli(CliRunnerOn):
@@ -147,9 +148,8 @@ def test_rename_keeps_the_token(cli):
     assert result.stdout == "Renamed app 'Okta' to 'Okta Production'.\n"
     assert [r["name"] for r in json.loads(cli.listed())] == ["Okta Production"]
     assert cli.status_with(token) == 200
-    audit = json.loads(cli("audit", "--json").stdout)
-    assert audit[0]["app"] == "Okta Production"
-    assert audit[0]["reason"] == "name changed from 'Okta' to 'Okta Production'", audit[0]
+    (event,) = json.loads(cli("audit", "--operation", "app", "--json").stdout)
+    assert (event["app"], event["reason"]) == ("Okta Production", "name changed from 'Okta' to 'Okta Production'")
     same = cli("apps", "rename", "okta production", "Okta Production")
     assert same.stdout == "Nothing changed: the app is named 'Okta Production' already.\n", same.output
 
@@ -171,3 +171,18 @@ def test_rename_refuses_a_taken_empty_or_long_name(cli, new_name, message):
 def test_rename_of_an_unknown_app(cli):
     result = cli("apps", "rename", "ghost", "Spirit")
     assert result.exit_code == 1 and "No app named 'ghost'." in result.stderr, result.output
+
+
+def test_a_command_that_creates_the_store_shows_the_generated_password_once(cli):
+    cli.env["USERSYNC_ADMIN_PASSWORD"] = None  # unset: the first start generates one
+    result = cli("apps", "create", "--name", "Okta", "--provider", "okta", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["name"] == "Okta"  # stdout stays the JSON record
+    password = re.search(r"^\|  Password    (\S+) +\|$", result.stderr, re.MULTILINE).group(1)
+    assert "|  Sign in at  http://127.0.0.1:8090/plugins/servlet/usersync/admin/" in result.stderr
+    again = cli("apps", "list", "--json")
+    assert again.exit_code == 0 and password not in again.output and again.stderr == "", again.output
+    app = create_app({"DATABASE_URL": cli.database_url, "SECRET_KEY": "e2e-only"})
+    client = AdminClient(app.test_client())
+    client.get(ADMIN + "/login")
+    assert client.post(ADMIN + "/login", data={"username": "admin", "password": password}).status_code == 302

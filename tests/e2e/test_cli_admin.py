@@ -28,11 +28,14 @@ class Cli(CliRunnerOn):
 
     def signs_in(self, password):
         """Whether the admin pages of a fresh app on this database accept the password."""
+        return self.sign_in(password).status_code == 302
+
+    def sign_in(self, password, username="admin"):
+        """The sign-in form's answer, from a fresh app on this database (as after a restart)."""
         app = create_app({"DATABASE_URL": self.database_url, "SECRET_KEY": "e2e-only"})
         client = AdminClient(app.test_client())
         client.get(ADMIN + "/login")
-        response = client.post(ADMIN + "/login", data={"username": "admin", "password": password})
-        return response.status_code == 302
+        return client.post(ADMIN + "/login", data={"username": username, "password": password})
 
 
 @pytest.fixture
@@ -81,3 +84,23 @@ def test_two_different_entries_are_refused(cli, monkeypatch):
     result = cli("admin", "set-password", input=f"{NEW}\n{NEW}!\n")
     assert result.exit_code != 0 and "do not match" in result.output
     assert cli.signs_in(FIRST)
+
+
+def test_set_password_lifts_a_sign_in_lockout(cli):
+    for _ in range(5):  # LOGIN_MAX_FAILURES
+        assert cli.sign_in("not the password", username="Admin").status_code == 401
+    locked = cli.sign_in(FIRST)
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.get_data(as_text=True)
+    result = cli("admin", "set-password", "--password-stdin", input=NEW + "\n")
+    assert result.exit_code == 0, result.output
+    assert "any sign-in lockout is lifted" in result.output
+    assert cli.signs_in(NEW)
+
+
+def test_set_password_says_where_to_sign_in(cli):
+    result = cli("admin", "set-password", "--password-stdin", input=NEW + "\n")
+    assert "Sign in at http://127.0.0.1:8090/plugins/servlet/usersync/admin/ as 'admin'." in result.output
+    cli.env["USERSYNC_PUBLIC_URL"] = "https://jira.example.com/jira/"
+    public = cli("admin", "set-password", "--password-stdin", input=NEW + "\n")
+    assert public.exit_code == 0, public.output
+    assert "Sign in at https://jira.example.com/jira/plugins/servlet/usersync/admin/ as 'admin'." in public.output

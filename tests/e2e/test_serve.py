@@ -1,14 +1,18 @@
 """The SCIM servlet over real HTTP: waitress, threads, keep-alive, media types, auth, and a clean stop."""
 
+import re
 import signal
 import socket
+import subprocess
 import threading
+import time
 import uuid
 from urllib.parse import quote
 
 import pytest
 
-from .conftest import PREFIX, SCIM_JSON, Server, assert_scim_error, assert_scim_json
+from .conftest import (PREFIX, REPO, SCIM_JSON, START_TIMEOUT, STOP_TIMEOUT, Server, assert_scim_error,
+                       assert_scim_json, free_port, usersync)
 
 pytestmark = pytest.mark.e2e
 
@@ -202,3 +206,72 @@ def test_sigterm_stops_the_server_cleanly(tmp_path):
     assert "Traceback" not in stderr, stderr
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", instance.port), timeout=2).close()
+
+
+ADMIN_PAGE = "/plugins/servlet/usersync/admin/"
+FRAMED_PASSWORD = re.compile(r"^\|  Password    (\S+) +\|$", re.MULTILINE)
+
+
+def serve_once(workdir, env=None):
+    """Start `usersync serve` on the store in workdir (env: changes to its environment), stop it; its stderr."""
+    instance = Server(workdir)
+    instance.env.update(env or {})
+    instance.env = {key: value for key, value in instance.env.items() if value is not None}
+    instance.serve()
+    assert instance.stop() == 0, instance.stderr_text()
+    return instance, instance.stderr_text()
+
+
+def signs_in(database_url, password):
+    """Whether the admin pages of the store at database_url take this password."""
+    from app import create_app
+    from tests.conftest import AdminClient
+
+    client = AdminClient(create_app({"DATABASE_URL": database_url, "SECRET_KEY": "e2e-only"}).test_client())
+    response = client.post(ADMIN_PAGE + "login", data={"username": "admin", "password": password})
+    return response.status_code == 302
+
+
+def test_the_first_start_frames_the_generated_password_and_every_start_says_where_to_sign_in(tmp_path):
+    first, stderr = serve_once(tmp_path, {"USERSYNC_ADMIN_PASSWORD": None})
+    sign_in = f"http://127.0.0.1:{first.port}{ADMIN_PAGE}"
+    (password,) = FRAMED_PASSWORD.findall(stderr)
+    frame = stderr[stderr.index("+--"):stderr.rindex("--+") + 3].splitlines()
+    assert frame[0] == frame[-1] and set(frame[0]) == {"+", "-"}, stderr
+    assert all(line.startswith("|  ") and line.endswith("  |") and len(line) == len(frame[0])
+               for line in frame[1:-1]), stderr
+    assert f"|  Sign in at  {sign_in}" in stderr and "|  Username    admin" in stderr, stderr
+    assert "usersync admin set-password" in stderr
+    assert signs_in(first.database_url, password)
+
+    again, stderr = serve_once(tmp_path, {"USERSYNC_ADMIN_PASSWORD": None})
+    assert again.database_url == first.database_url
+    assert password not in stderr and "Password" not in stderr, stderr
+    assert (f"Sign in at http://127.0.0.1:{again.port}{ADMIN_PAGE} as 'admin'. "
+            "Forgot the password? Set a new one with: usersync admin set-password") in stderr, stderr
+
+
+def test_the_sign_in_address_follows_the_public_url(tmp_path):
+    instance, stderr = serve_once(tmp_path, {"USERSYNC_PUBLIC_URL": "https://jira.example.com/jira/"})
+    assert f"usersync serving on http://127.0.0.1:{instance.port}" in stderr, stderr
+    assert f"(SCIM base URL: https://jira.example.com/jira{PREFIX})" in stderr, stderr
+    assert f"Sign in at https://jira.example.com/jira{ADMIN_PAGE} as 'admin'." in stderr, stderr
+    assert instance.env["USERSYNC_ADMIN_PASSWORD"] not in stderr
+
+
+def test_a_server_on_every_interface_is_signed_in_to_on_loopback(tmp_path):
+    instance, port = Server(tmp_path), free_port()
+    log = tmp_path / "wildcard.stderr"
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(usersync("serve", "--host", "0.0.0.0", "--port", str(port)), cwd=REPO,
+                                   env=instance.env, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while "Sign in at" not in log.read_text() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(STOP_TIMEOUT)
+    text = log.read_text()
+    assert f"usersync serving on http://0.0.0.0:{port}" in text, text
+    assert f"Sign in at http://127.0.0.1:{port}{ADMIN_PAGE} as 'admin'." in text, text
