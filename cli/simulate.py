@@ -1,4 +1,4 @@
-"""`usersync simulate PROVIDER`: play an IdP's provisioning sequence against a SCIM base URL."""
+"""`usersync simulate PROVIDER`: play an IdP's provisioning sequence against this server's SCIM base URL, or another."""
 
 import ipaddress
 import json
@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import click
+
+from config import Config
+from scim.constants import BASE_PATH
 
 # The keys of simulate.SEQUENCES (a test keeps them equal). The package is imported when the command
 # runs, so that the rest of `usersync` never depends on it.
@@ -20,6 +23,11 @@ def _prefix(_ctx, _param, value):
     if not PREFIX.match(value):
         raise click.BadParameter("1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit.")
     return value
+
+
+def _own_base_url():
+    """This server's SCIM base URL, as `usersync apps create` prints it."""
+    return Config.from_env()["PUBLIC_URL"].rstrip("/") + BASE_PATH
 
 
 def _token(_ctx, _param, value):
@@ -66,18 +74,18 @@ def _human(summary):
         line = f"{step:<{LABEL_WIDTH}} {requests:>6} {noun:<8}  {', '.join(outcomes)}"
         click.echo(line.rstrip())
     state = "Done" if summary["ok"] else "Stopped"
-    click.echo(f"{state}: {_requests(summary['requests'])} in {summary['elapsed']:.1f} s.")
+    click.echo(f"{state}: {_counted(summary['requests'], 'request')} in {summary['elapsed']:.1f} s.")
 
 
-def _requests(count):
-    return f"{count} request" + ("" if count == 1 else "s")
+def _counted(count, noun):
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 @click.command()
 @click.argument("provider", type=click.Choice(PROVIDERS))
-@click.option("--base-url", required=True, metavar="URL",
-              help="The SCIM base URL, e.g. http://127.0.0.1:8090/plugins/servlet/usersync/scim "
-                   "(a trailing / is fine).")
+@click.option("--base-url", metavar="URL",
+              help="The SCIM base URL (a trailing / is fine). Default: this server's, "
+                   "$USERSYNC_PUBLIC_URL/plugins/servlet/usersync/scim (http://127.0.0.1:8090/... when unset).")
 @click.option("--token", required=True, envvar="USERSYNC_TOKEN", callback=_token, metavar="TOKEN",
               help="The IdP app's bearer token (or set USERSYNC_TOKEN). Never printed.")
 @click.option("--users", default=10, show_default=True, type=click.IntRange(1, 10000), help="Users to provision.")
@@ -95,7 +103,7 @@ def _requests(count):
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON summary (counts per step, failures, elapsed) instead of the table.")
 def simulate(provider, base_url, token, users, groups, delay, prefix, update, timeout, insecure, as_json):
-    """Play PROVIDER's provisioning sequence (oracle, okta, entra) against a SCIM server.
+    """Play PROVIDER's provisioning sequence (oracle, okta, entra) against this server or any SCIM server.
 
     Creates PREFIX users and groups, adds members, renames a few users, deactivates one in five
     and (oracle, entra) deletes one, sending the requests each IdP sends. Step names go to stderr
@@ -103,17 +111,18 @@ def simulate(provider, base_url, token, users, groups, delay, prefix, update, ti
 
     \b
     Example:
-      usersync simulate oracle --users 20 --delay 0.2 --token "$TOKEN" \\
-        --base-url http://127.0.0.1:8090/plugins/servlet/usersync/scim
+      usersync simulate oracle --users 20 --delay 0.2 --token "$TOKEN"
     """
     from simulate import SEQUENCES, SimulateError
     from simulate import simulate as play
 
     if update and provider != "oracle":
         raise click.UsageError("--update applies to oracle only (Okta updates with PUT, Entra with PATCH).")
+    if base_url is None:
+        base_url = _own_base_url()
     _warn(base_url, insecure)
     sequence = SEQUENCES[provider]
-    click.echo(f"{sequence.LABEL} -> {base_url.strip().rstrip('/')}: {users} users, {groups} groups, "
+    click.echo(f"{sequence.LABEL} -> {base_url.strip().rstrip('/')}: {_counted(users, 'user')}, {_counted(groups, 'group')}, "
                f"prefix {prefix!r}", err=True)
     try:
         summary = play(provider, base_url, token, timeout=timeout, insecure=insecure, users=users, groups=groups,

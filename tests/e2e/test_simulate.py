@@ -120,3 +120,16 @@ def test_a_wrong_token_stops_at_the_first_step_with_exit_code_1(server):
     assert summary["ok"] is False and summary["failures"][0]["status"] == 401
     assert "Error: Test Connection: GET /plugins/servlet/usersync/scim/Users?filter=userName+eq+%22" in result.stderr
     assert "answered 401" in result.stderr and "not-the-token" not in result.output
+
+
+def test_without_base_url_it_plays_against_this_servers_public_url(server):
+    """The README's demo: only the token, the server found from USERSYNC_PUBLIC_URL as `apps create` prints it."""
+    prefix = "e2e-default"
+    process = subprocess.run(
+        usersync("simulate", "oracle", "--users", str(USERS), "--groups", str(GROUPS), "--prefix", prefix, "--json"),
+        cwd=REPO, env={**server.env, "USERSYNC_PUBLIC_URL": server.url, "USERSYNC_TOKEN": server.token},
+        capture_output=True, text=True, timeout=60)
+    assert process.returncode == 0, process.stderr
+    summary = json.loads(process.stdout)
+    assert summary["ok"] is True and summary["base_url"] == server.base_url
+    assert state(server, prefix) == expected("oracle", prefix)

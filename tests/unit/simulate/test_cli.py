@@ -135,3 +135,19 @@ def test_help_lists_every_option():
     for option in ("--base-url", "--token", "--users", "--groups", "--delay", "--prefix", "--update", "--timeout",
                    "--insecure", "--json"):
         assert option in result.stdout
+
+
+def test_the_base_url_defaults_to_this_servers_public_url(fake):
+    result = run("oracle", "--token", TOKEN, "--users", "2", "--json",
+                 env={"USERSYNC_PUBLIC_URL": BASE.removesuffix("/plugins/servlet/usersync/scim") + "/"})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["base_url"] == BASE
+    assert result.stderr.startswith(f"Oracle IDCS (GenericScim - Bearer Token) -> {BASE}: 2 users")
+    assert fake.user("demo.user02@example.com")
+
+
+def test_without_a_public_url_the_default_is_the_local_server(monkeypatch):
+    monkeypatch.setattr(simulate.client, "HttpTransport", lambda *args, **kwargs: FakeScim())
+    result = run("okta", "--token", TOKEN, "--users", "1", "--groups", "0", env={"USERSYNC_PUBLIC_URL": None})
+    assert result.exit_code == 0, result.output
+    assert "-> http://127.0.0.1:8090/plugins/servlet/usersync/scim: 1 user, 0 groups" in result.stderr
