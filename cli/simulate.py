@@ -94,7 +94,8 @@ def _counted(count, noun):
 @click.option("--delay", default=0.0, show_default=True, type=click.FloatRange(0, 60), metavar="SECONDS",
               help="Pause after each operation, so a demo can watch users arrive (try 0.2).")
 @click.option("--prefix", default="demo", show_default=True, callback=_prefix,
-              help="Names: PREFIX.user01@example.com, PREFIX-group-01. Rerunning a prefix replays over what exists.")
+              help="Names: PREFIX.user01@example.com (user001 from 100 users), PREFIX-group-01. "
+                   "Rerunning a prefix replays over what exists.")
 @click.option("--update", type=click.Choice(["patch", "put"]),
               help="oracle only: Update/De-activate Account as PATCH (default) or PUT (__ACCOUNT__.Update=PUT).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(1, 600), metavar="SECONDS",

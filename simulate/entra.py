@@ -63,6 +63,7 @@ def play(run):
     for person in run.phase("Update User", run.renamed):
         person.rename()
         run.patch(f"/Users/{person.id}", {"op": "Replace", "path": "name.familyName", "value": person.family},
+                  {"op": "Replace", "path": "name.formatted", "value": person.display_name},
                   {"op": "Replace", "path": "displayName", "value": person.display_name})
         run.count("updated")
     for group in run.phase("Create Group", run.groups):

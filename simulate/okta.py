@@ -53,6 +53,8 @@ def play(run):
         current = run.get(f"/Users/{person.id}")
         person.rename()
         current["name"] = {**(current.get("name") or {}), "familyName": person.family}
+        if "formatted" in current["name"]:  # Okta sends none, but one the server holds must not go stale
+            current["name"]["formatted"] = person.display_name
         current["displayName"] = person.display_name
         run.put(f"/Users/{person.id}", current)
         run.count("updated")

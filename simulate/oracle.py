@@ -49,6 +49,7 @@ def play(run):
     for person in run.phase("Update Account", run.renamed):
         person.rename()
         _update(run, person, [{"op": "replace", "path": "name.familyName", "value": person.family},
+                              {"op": "replace", "path": "name.formatted", "value": person.display_name},
                               {"op": "replace", "path": "displayName", "value": person.display_name}])
         run.count("updated")
     for endpoint in run.phase("Refresh Application Data", ["/Users", "/Groups"]):

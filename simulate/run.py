@@ -31,6 +31,7 @@ class Person:
 
     @property
     def display_name(self):
+        """Also the name's ``formatted``: both follow a changed family name."""
         return f"{self.given} {self.family}"
 
     @property
@@ -58,9 +59,14 @@ class Team:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"usersync-simulate:group:{self.name}"))
 
 
+def number(index, count):
+    """index zero-padded to the width of count, at least two digits: 01 … 20, 001 … 300, so names sort in order."""
+    return f"{index:0{max(2, len(str(count)))}d}"
+
+
 def people(prefix, count):
-    """``prefix.user01@example.com`` … with names from computing history."""
-    return [Person(i, f"{prefix}.user{i:02d}@example.com", GIVEN[(i - 1) % len(GIVEN)],
+    """``prefix.user01@example.com`` … (``user001`` … from 100 users) with names from computing history."""
+    return [Person(i, f"{prefix}.user{number(i, count)}@example.com", GIVEN[(i - 1) % len(GIVEN)],
                    FAMILY[(i - 1 + (i - 1) // len(GIVEN)) % len(FAMILY)]) for i in range(1, count + 1)]
 
 
@@ -85,7 +91,8 @@ class Run:
         self.progress = progress or no_progress
         self.sleep = sleep
         self.people = people(prefix, users)
-        self.groups = [Team(f"{prefix}-group-{g:02d}", self.people[g - 1::groups]) for g in range(1, groups + 1)]
+        self.groups = [Team(f"{prefix}-group-{number(g, groups)}", self.people[g - 1::groups])
+                       for g in range(1, groups + 1)]
         self.renamed = self.people[:RENAMED]
         self.deactivated = self.people[-max(1, users // DEACTIVATED_SHARE):]
         self.revoked = self.people[0]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulate import SEQUENCES, simulate
+from simulate import SEQUENCES, okta, simulate
 
 from .fake import BASE, TOKEN, FakeScim
 
@@ -66,6 +66,7 @@ def test_oracle_bodies():
     assert len(groups[0]["members"]) == 3
     update = fake.requests[8]
     assert ops(update) == [{"op": "replace", "path": "name.familyName", "value": "Lovelace-Dijkstra"},
+                           {"op": "replace", "path": "name.formatted", "value": "Ada Lovelace-Dijkstra"},
                            {"op": "replace", "path": "displayName", "value": "Ada Lovelace-Dijkstra"}]
     deactivate, revoke = fake.requests[-2:]
     assert deactivate.path == f"/Users/{ids[name(5)]}"
@@ -139,6 +140,7 @@ def test_entra_requests_and_bodies():
     assert created["externalId"] and created["meta"] == {"resourceType": "User"}
     update = fake.requests[11]
     assert ops(update) == [{"op": "Replace", "path": "name.familyName", "value": "Lovelace-Dijkstra"},
+                           {"op": "Replace", "path": "name.formatted", "value": "Ada Lovelace-Dijkstra"},
                            {"op": "Replace", "path": "displayName", "value": "Ada Lovelace-Dijkstra"}]
     assert fake.shapes()[14:] == (
         ["GET /Groups?excludedAttributes=members&filter=displayName+eq+%22t-group-01%22", "POST /Groups",
@@ -266,6 +268,46 @@ def test_sizes(users, groups, deactivated):
     assert len(fake.users) == users and len(fake.groups) == groups
     assert sum(1 for u in fake.users.values() if u["active"] is False) == deactivated
     assert summary["steps"]["Deactivate Users"]["deactivated"] == deactivated
+
+
+@pytest.mark.parametrize("provider, options", [("oracle", {}), ("oracle", {"update": "put"}), ("entra", {})])
+def test_the_formatted_name_follows_a_changed_family_name(provider, options):
+    _, fake = play(provider, **options)
+    renamed = [u for u in fake.users.values() if "-" in u["name"]["familyName"]]
+    assert len(renamed) >= 2, fake.users
+    for user in fake.users.values():
+        name = user["name"]
+        assert name["formatted"] == f"{name['givenName']} {name['familyName']}" == user["displayName"], user
+
+
+def test_okta_keeps_a_formatted_name_the_server_holds_in_step(monkeypatch):
+    """Okta sends no formatted name, but its GET + PUT must not send back a stale one the server holds."""
+    created = okta.user
+    monkeypatch.setattr(okta, "user", lambda person: {**created(person), "name": {
+        "givenName": person.given, "familyName": person.family, "formatted": person.display_name}})
+    _, fake = play("okta")
+    puts = [r.body["name"] for r in fake.requests if r.method == "PUT"]
+    assert puts[0] == {"givenName": "Ada", "familyName": "Lovelace-Dijkstra", "formatted": "Ada Lovelace-Dijkstra"}
+    for user in fake.users.values():
+        assert user["name"]["formatted"] == f"{user['name']['givenName']} {user['name']['familyName']}", user
+
+
+def test_okta_adds_no_formatted_name_of_its_own():
+    _, fake = play("okta")
+    assert all("formatted" not in r.body["name"] for r in fake.requests if r.method in ("POST", "PUT")
+               and r.path.startswith("/Users"))
+
+
+@pytest.mark.parametrize("users, groups, first, last, group", [
+    (5, 1, "t.user01", "t.user05", "t-group-01"), (20, 12, "t.user01", "t.user20", "t-group-12"),
+    (300, 100, "t.user001", "t.user300", "t-group-100")])
+def test_numbers_are_padded_to_the_width_of_the_largest(users, groups, first, last, group):
+    _, fake = play("okta", users=users, groups=groups)  # Okta deletes nobody
+    names = [u["userName"].removesuffix("@example.com") for u in fake.users.values()]
+    assert (min(names), max(names), len(names)) == (first, last, users)
+    assert len({len(name) for name in names}) == 1, names  # one width: they sort in their order
+    assert max(g["displayName"] for g in fake.groups.values()) == group
+    assert len({len(g["displayName"]) for g in fake.groups.values()}) == 1
 
 
 def test_the_package_imports_no_flask():
