@@ -88,8 +88,13 @@ def _filtered(app=None, since=None, until=None, subject=None, outcome=None, oper
     if isinstance(app, IdpApp):
         query = query.where(AuditEvent.app == app.id)
     elif app is not None:
-        # By name, so the events of a deleted app stay findable.
-        query = query.where(AuditEvent.app_name == app)
+        # By name, so the events of a deleted app stay findable; regardless of case, as app names are unique;
+        # and those of the app so named now from before a rename.
+        matches = fn.LOWER(AuditEvent.app_name) == app.strip().lower()
+        current = IdpApp.by_name(app.strip())
+        if current is not None:
+            matches |= AuditEvent.app == current.id
+        query = query.where(matches)
     if since is not None:
         query = query.where(AuditEvent.at >= naive_utc(since))
     if until is not None:

@@ -88,6 +88,17 @@ def test_filters(cli, trail, args, subjects):
     assert [e["subject"] for e in events] == subjects
 
 
+def test_app_finds_its_events_in_any_case_and_from_before_a_rename(cli, trail):
+    assert [e["subject"] for e in json.loads(cli("audit", "--json", "--app", "oracle idcs").output)] == [
+        "=demouser@gmail.com", "old@example.com"]
+    cli("apps", "rename", "oracle idcs", "Oracle EU")
+    events = json.loads(cli("audit", "--json", "--app", "ORACLE eu").output)
+    assert [(e["app"], e["operation"]) for e in events] == [
+        ("Oracle EU", "app"), ("Oracle IDCS", "update-user"), ("Oracle IDCS", "create-user")]
+    assert [e["subject"] for e in json.loads(cli("audit", "--json", "--app", "Oracle IDCS").output)] == [
+        "=demouser@gmail.com", "old@example.com"]  # the name it had then still finds them
+
+
 def test_json_is_an_array_of_whole_events(cli, trail):
     event = json.loads(cli("audit", "--json", "--operation", "update-user").output)[0]
     assert set(event) == {"at", "app", "operation", "resource_type", "resource_id", "subject", "outcome", "reason",
