@@ -34,8 +34,12 @@ def serve(host, port, threads):
     if not app.config["TESTING"]:
         _configure_logging()
     sockets = {}  # waitress's socket map: the listener, its wake-up trigger and one channel per connection
-    server = create_server(app, map=sockets, host=host, port=port, threads=threads,
-                           clear_untrusted_proxy_headers=True, **_proxy(app.config["TRUSTED_PROXY"]))
+    try:
+        server = create_server(app, map=sockets, host=host, port=port, threads=threads,
+                               clear_untrusted_proxy_headers=True, **_proxy(app.config["TRUSTED_PROXY"]))
+    except OSError as error:  # the port taken, or an address this machine does not have
+        raise click.ClickException(f"Cannot listen on {host} port {port}: {error.strerror or error}. "
+                                   "Is another server using it? Choose another with --port (or --host).") from None
     wire_errors.install(sockets)
     url = f"http://{server.effective_host}:{server.effective_port}"
     base = signin.public_base(app.config, signin.local_url(server.effective_host, server.effective_port))

@@ -275,3 +275,16 @@ def test_a_server_on_every_interface_is_signed_in_to_on_loopback(tmp_path):
     text = log.read_text()
     assert f"usersync serving on http://0.0.0.0:{port}" in text, text
     assert f"Sign in at http://127.0.0.1:{port}{ADMIN_PAGE} as 'admin'." in text, text
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path):
+    instance = Server(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(usersync("serve", "--host", "127.0.0.1", "--port", str(port)), cwd=REPO,
+                                env=instance.env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert f"Error: Cannot listen on 127.0.0.1 port {port}: Address already in use." in result.stderr
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
