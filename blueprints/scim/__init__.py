@@ -58,4 +58,4 @@ def directory_id():
     return auth.current_user().directory_id
 
 
-from . import bulk, discovery, resources, search, traffic  # noqa: E402,F401  (routes and hooks register on bp)
+from . import bulk, connections, discovery, resources, search, traffic  # noqa: E402,F401  (they register on bp)

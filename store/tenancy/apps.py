@@ -119,7 +119,8 @@ def rotate(name, replacing=None):
     app = named(name)
     token = new_token()
     with db.atomic():
-        query = IdpApp.update(token_hash=token_hash(token)).where(IdpApp.id == app.id)
+        # A new token_created makes the IdP's next request its first connection (note_request).
+        query = IdpApp.update(token_hash=token_hash(token), token_created=utcnow()).where(IdpApp.id == app.id)
         if replacing is not None:
             query = query.where(peewee.fn.SUBSTR(IdpApp.token_hash, 1, _FINGERPRINT) == replacing)
         if not query.execute():
@@ -174,6 +175,64 @@ def _touch(app):
     if app.last_used is None or now - app.last_used > _LAST_USED_EVERY:
         with db.atomic():
             IdpApp.update(last_used=now).where(IdpApp.id == app.id).execute()
+
+
+# The IdP's last request is noted at most once a minute, sooner when its answer moved to another status class
+# (a success turning into failures), but never more than once a second: most SCIM requests write nothing.
+_LAST_REQUEST_EVERY = timedelta(seconds=60)
+_LAST_REQUEST_SOONEST = timedelta(seconds=1)
+_SHORT_LABELS = {"oracle": "Oracle IDCS", "custom": "The SCIM client"}
+_PATH_SHOWN = 200  # characters of a request's path in a connection event
+
+
+def note_request(app, method, path, status):
+    """Note the IdP's request on its app; True when it is the first since the app's token was made, which
+    the audit trail records as a connection ("Oracle IDCS connected: GET /Users → 200").
+
+    path: what the IdP asked for, relative to the SCIM base URL. Writes only when the noted request is
+    a minute old, its status class changed, or this is a connection.
+    """
+    now = utcnow()
+    if _first_since_token(app):
+        return _connect(app, now, method, path, status)
+    if _request_noted_lately(app, now, status):
+        return False
+    with db.atomic():
+        IdpApp.update(**_last_request(now, method, status)).where(IdpApp.id == app.id).execute()
+    return False
+
+
+def _first_since_token(app):
+    return app.last_request is None or (app.token_created is not None and app.last_request < app.token_created)
+
+
+def _request_noted_lately(app, now, status):
+    age = now - app.last_request
+    if age > _LAST_REQUEST_EVERY:
+        return False
+    return age <= _LAST_REQUEST_SOONEST or (app.last_request_status or 0) // 100 == status // 100
+
+
+def _connect(app, now, method, path, status):
+    """Stamp the first request and record the connection, once: of two first requests at once, one updates."""
+    first = (IdpApp.last_request.is_null()) | (IdpApp.last_request < IdpApp.token_created)
+    with db.atomic():
+        if not IdpApp.update(**_last_request(now, method, status)).where(IdpApp.id == app.id, first).execute():
+            return False
+        label = _SHORT_LABELS.get(app.provider) or PROVIDERS.get(app.provider, app.provider)
+        if len(path) > _PATH_SHOWN:
+            path = path[:_PATH_SHOWN - 1] + "…"
+        audit.record(app, "connect", _CONNECT_OUTCOMES.get(status // 100, "refused"),
+                     f"{label} connected: {method} {path} → {status}")
+    return True
+
+
+_CONNECT_OUTCOMES = {2: "applied", 3: "applied", 5: "failed"}
+
+
+def _last_request(now, method, status):
+    return {"last_request": now, "last_request_method": method[:IdpApp.last_request_method.max_length],
+            "last_request_status": status}
 
 
 def options_of(app):

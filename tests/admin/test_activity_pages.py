@@ -49,8 +49,9 @@ def test_the_activity_shows_provisioning_newest_first_with_outcomes_and_changes(
     assert scim.post("/Users", json={"schemas": [USER], "userName": "bjensen"}).status_code == 409
     deactivate(scim, user_id)
     html = page(admin, "/activity")
-    assert events(html)[:3] == [("update-user", "applied", "bjensen"), ("create-user", "refused", "bjensen"),
-                                ("create-user", "applied", "bjensen")]
+    writes = [event for event in events(html) if event[0] != "connect"]  # the first request's connection aside
+    assert writes[:3] == [("update-user", "applied", "bjensen"), ("create-user", "refused", "bjensen"),
+                          ("create-user", "applied", "bjensen")]
     assert 'class="lozenge success outcome" data-outcome="applied">applied</span>' in html
     assert 'class="lozenge removed outcome" data-outcome="refused">refused</span>' in html
     assert "<code>active: true → false</code>" in html and idp_app[0].name in html

@@ -32,9 +32,10 @@ def set_options(idp_app, **values):
 
 
 def refusals():
-    """The audited failures (refused or failed), oldest first."""
+    """The audited failures (refused or failed), oldest first; the app's first request, a connection, aside."""
     with db.connection_context():
-        return [row for row in AuditEvent.select().where(AuditEvent.outcome.in_(("refused", "failed")))
+        return [row for row in AuditEvent.select().where(AuditEvent.outcome.in_(("refused", "failed")),
+                                                         AuditEvent.operation != "connect")
                 .order_by(AuditEvent.id).dicts()]
 
 

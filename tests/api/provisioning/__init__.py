@@ -155,13 +155,15 @@ def add_manual_membership(directory_id, user_id, group_name):
 
 
 def audit_events(client, subject=None, outcome=None, operation=None):
-    """(operation, outcome, reason) of this app's audit events, oldest first (settings changes aside)."""
+    """(operation, outcome, reason) of this app's audit events, oldest first (settings changes and the
+    connection its first request made aside)."""
     from models import db
     from store.trail import audit
 
     with db.connection_context():
         events = audit.query(app=client.record, subject=subject, outcome=outcome, operation=operation, limit=None)
-    return [(e.operation, e.outcome, e.reason) for e in reversed(events) if e.operation != "settings"]
+    return [(e.operation, e.outcome, e.reason) for e in reversed(events)
+            if e.operation not in ("settings", "connect")]
 
 
 def reasons(client, **filters):
