@@ -1,5 +1,7 @@
 """Configured IDPs: the IdP apps with their state and counts, and what an admin does to one."""
 
+from http import HTTPStatus
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from blueprints.wizard import connect
@@ -17,7 +19,7 @@ def apps():
     now = pages.now()
     rows = [{"app": app, "provider": app_store.PROVIDERS.get(app.provider, app.provider),
              "method": _METHODS.get(app.method, app.method), "directory": app.directory.name,
-             "last_used": ago(app.last_used, now), "last_used_iso": _iso(app.last_used),
+             "last_request": _last_request(app, now),
              "users": users.get(app.id, 0), "groups": groups.get(app.directory_id, 0),
              "options_url": connect.link_to("admin.options", app_id=app.id)}
             for app in app_store.listed()]
@@ -125,6 +127,23 @@ def ago(moment, now):
             break
     count = seconds // size
     return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
+def _last_request(app, now):
+    """The app's last request as the list shows it: when, and (once noted) the method and the answer's status.
+
+    An app last used before requests were noted has its last use alone; None when it never called.
+    """
+    moment = app.last_request or app.last_used
+    if moment is None:
+        return None
+    status = app.last_request_status if app.last_request else None
+    return {"ago": ago(moment, now), "iso": _iso(moment), "method": app.last_request_method if status else None,
+            "status": status, "ok": status is not None and status < 400,
+            "phrase": _STATUS_PHRASES.get(status, "")}
+
+
+_STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 def _iso(moment):

@@ -73,6 +73,35 @@ def test_the_list_shows_each_app_with_its_counts(app, admin):
     assert text(page).index("Oracle IDCS") > text(page).index("Okta")  # by name
 
 
+def last_request(response, record):
+    """The Last request cell of the app's row, whitespace runs as one space."""
+    return found(rf'<td class="last-request" id="last-request-{record.id}">(.*?)</td>', response)
+
+
+def test_the_list_shows_each_apps_last_request_with_its_method_and_status(app, admin):
+    oracle, oracle_token = create("Oracle IDCS")
+    okta, okta_token = create("Okta", "okta")
+    quiet, _ = create("Quiet", "custom")
+    assert scim_status(app, oracle_token, "/Users?count=1") == 200  # Oracle's Test Connectivity
+    assert scim_status(app, okta_token, "/Users/no-such-id") == 404
+    page = admin.get(ADMIN + "/")
+    oracle_cell, okta_cell = last_request(page, oracle), last_request(page, okta)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"[^>]*>less than a minute ago</time>',
+                     oracle_cell)
+    assert 'data-method="GET" data-status="200">GET <span class="lozenge success" title="OK">200</span>' in oracle_cell
+    assert 'data-method="GET" data-status="404">GET <span class="lozenge removed" title="Not Found">404</span>' \
+        in okta_cell
+    assert last_request(page, quiet) == "never"
+
+
+def test_an_app_last_used_before_requests_were_noted_shows_when_alone(app, admin):
+    record, _ = create("Oracle IDCS")
+    with db.connection_context():
+        IdpApp.update(last_used=utcnow() - timedelta(hours=3)).where(IdpApp.id == record.id).execute()
+    cell = last_request(admin.get(ADMIN + "/"), record)
+    assert ">3 hours ago</time>" in cell and "data-status" not in cell
+
+
 def test_provisioning_options_are_linked_when_that_page_exists(app, admin):
     record, _ = create("Oracle IDCS")
     link = f'href="{ADMIN}/apps/{record.id}/options"'
