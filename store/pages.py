@@ -354,10 +354,11 @@ def feeding_scim_groups(group):
 
     Returns ([{id, display_name, members, apps}], [app names with it among their default groups]):
     an app in the group's directory feeds it from an IdP group its options map here
-    (rules.targets.targets_of decides, so include/exclude and unmapped_groups count)."""
+    (rules.targets.targets_of decides, so include/exclude and unmapped_groups count), and is named
+    under apps only when it provisioned one of that SCIM group's members: mapping a group is not feeding it."""
     name = group["name"].lower()
     feeders, defaults = {}, []
-    for app in IdpApp.select(IdpApp.name, IdpApp.options).where(IdpApp.directory == group["directory"]) \
+    for app in IdpApp.select(IdpApp.id, IdpApp.name, IdpApp.options).where(IdpApp.directory == group["directory"]) \
             .order_by(IdpApp.name):
         options = provisioning_options.load(app.options)
         if any(default.lower() == name for default in options.default_groups):
@@ -366,17 +367,35 @@ def feeding_scim_groups(group):
                                         if any(target.lower() == name for target in targets)}
         for candidate in candidates:
             if any(target.lower() == name for target in targets_of(options, candidate)[0]):
-                feeders.setdefault(candidate.lower(), []).append(app.name)
+                feeders.setdefault(candidate.lower(), {})[app.id] = app.name
     if not feeders:
         return [], defaults
     rows = list(Group.select(Group.id, Group.display_name, Group.display_name_lower)
                 .where((Group.directory == group["directory"]) & Group.display_name_lower.in_(list(feeders)))
                 .order_by(Group.display_name_lower).dicts())
-    counts = _counts(Membership.group, [row["id"] for row in rows])
+    ids = [row["id"] for row in rows]
+    counts = _counts(Membership.group, ids)
+    provisioners = _provisioners(ids)
     for row in rows:
         row["members"] = counts.get(row["id"], 0)
-        row["apps"] = feeders[row["display_name_lower"]]
+        mapped = feeders[row["display_name_lower"]]
+        row["apps"] = [app_name for app_id, app_name in mapped.items() if app_id in provisioners.get(row["id"], ())]
+        row["mapped_by"] = list(mapped.values())
     return rows, defaults
+
+
+def _provisioners(group_ids):
+    """{SCIM group id: ids of the apps that provisioned at least one of its user members}, in one query."""
+    if not group_ids:
+        return {}
+    found = {}
+    query = (Membership.select(Membership.group, User.provisioned_by)
+             .join(User, on=(Membership.member_id == User.id))
+             .where(Membership.group.in_(group_ids) & User.provisioned_by.is_null(False))
+             .group_by(Membership.group, User.provisioned_by).tuples())
+    for group_id, app_id in query:
+        found.setdefault(group_id, set()).add(app_id)
+    return found
 
 
 # --- SCIM groups -------------------------------------------------------------------------------------
@@ -408,6 +427,63 @@ def scim_groups(text=None, directory_id=None, number=1, size=PAGE_SIZE):
     return Page(rows, number, total, size, notice)
 
 
+def scim_group(group_id):
+    """A SCIM group as a dict (its directory named, user and nested-group counts); None if missing."""
+    row = (Group.select(Group.id, Group.display_name, Group.external_id, Group.created, Group.last_modified,
+                        Group.directory, Directory.name.alias("directory_name"))
+           .join(Directory).where(Group.id == group_id).dicts().first())
+    if row is not None:
+        counts = dict(Membership.select(Membership.member_type, fn.COUNT(SQL("*")))
+                      .where(Membership.group == group_id).group_by(Membership.member_type).tuples())
+        row["users"], row["groups"] = counts.get("User", 0), counts.get("Group", 0)
+    return row
+
+
+def scim_group_users(group, number=1, size=PAGE_SIZE):
+    """A page of a SCIM group's user members, by host username, each with the app that provisioned it."""
+    total = group["users"]
+    number, notice = _clamped(number, total, size)
+    rows = list(Membership.select(*_USER_COLUMNS, IdpApp.name.alias("app_name"))
+                .join(User, on=(Membership.member_id == User.id))
+                .join(IdpApp, JOIN.LEFT_OUTER, on=(User.provisioned_by == IdpApp.id))
+                .where((Membership.group == group["id"]) & (Membership.member_type == "User"))
+                .order_by(User.host_username_lower, User.id).limit(size).offset((number - 1) * size).dicts())
+    for row in rows:
+        row["full_name"] = full_name(row)
+    return Page(rows, number, total, size, notice)
+
+
+def scim_group_nested(group, limit=PAGE_SIZE):
+    """The SCIM groups nested in this one (their first limit, by name)."""
+    return list(Membership.select(Group.id, Group.display_name).join(Group, on=(Membership.member_id == Group.id))
+                .where((Membership.group == group["id"]) & (Membership.member_type == "Group"))
+                .order_by(Group.display_name_lower).limit(limit).dicts())
+
+
+def scim_group_history(group, limit=HISTORY_SIZE):
+    """The audit events about a SCIM group, newest first: by its id, or by its name (a refused create has no id)."""
+    by_name = (AuditEvent.subject == group["display_name"]) & (AuditEvent.resource_type == "Group")
+    return list(AuditEvent.select().where((AuditEvent.resource_id == group["id"]) | by_name)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+
+
+def scim_group_targets(group):
+    """What each app of the group's directory makes of it: [{app, host_groups: [{name, id}], why}].
+
+    id is None for a host group not created yet (the first member provisioned creates it); why says,
+    in an admin's words, why the app gives no host group (rules.targets decides)."""
+    apps = list(IdpApp.select(IdpApp.name, IdpApp.options).where(IdpApp.directory == group["directory"])
+                .order_by(IdpApp.name))
+    named = {app.name: targets_of(provisioning_options.load(app.options), group["display_name"]) for app in apps}
+    wanted = {name.lower() for names, _why in named.values() for name in names}
+    ids = dict(HostGroup.select(HostGroup.name_lower, HostGroup.id)
+               .where((HostGroup.directory == group["directory"]) & HostGroup.name_lower.in_(list(wanted)))
+               .tuples()) if wanted else {}
+    return [{"app": app_name, "why": why.detail if why else None,
+             "host_groups": [{"name": name, "id": ids.get(name.lower())} for name in names]}
+            for app_name, (names, why) in named.items()]
+
+
 def scim_group_names(directory_id, limit=SUGGESTIONS):
     """The names of the SCIM groups in a directory, by name: what an IdP pushed there, to suggest in a form."""
     return [name for (name,) in Group.select(Group.display_name).where(Group.directory == directory_id)
@@ -417,13 +493,19 @@ def scim_group_names(directory_id, limit=SUGGESTIONS):
 # --- activity and traffic ----------------------------------------------------------------------------
 
 def activity(filters, number=1, size=PAGE_SIZE):
-    """A page of audit events matching store.trail.audit filters, newest first; extra: ids of users still there."""
+    """A page of audit events matching store.trail.audit filters, newest first; extra: the ids of the users
+    and SCIM groups they name that are still there (to link to)."""
     total = audit.count(**filters)
     number, notice = _clamped(number, total, size)
     events = audit.query(**filters, limit=size, offset=(number - 1) * size)
-    ids = {event.resource_id for event in events if event.resource_type == "User" and event.resource_id}
-    existing = {row[0] for row in User.select(User.id).where(User.id.in_(list(ids))).tuples()} if ids else set()
-    return Page(events, number, total, size, notice, {"users": existing})
+    return Page(events, number, total, size, notice,
+                {"users": _still_there(User, events, "User"), "groups": _still_there(Group, events, "Group")})
+
+
+def _still_there(model, events, resource_type):
+    """The ids of model's rows that events about resource_type name and that still exist, in one query."""
+    ids = {event.resource_id for event in events if event.resource_type == resource_type and event.resource_id}
+    return {row[0] for row in model.select(model.id).where(model.id.in_(list(ids))).tuples()} if ids else set()
 
 
 def compact_changes(changes):
@@ -485,10 +567,14 @@ def now():
 
 
 def app_counts():
-    """({app id: users it provisioned}, {directory id: SCIM groups in it}) for the list of apps."""
+    """({app id: users it provisioned}, {app id: host groups it created}) for the list of apps.
+
+    SCIM groups belong to a directory, not to the app that pushed them (two apps of one directory share
+    them), so the per-app count of groups is of the host groups each app made."""
     users = dict(User.select(User.provisioned_by, fn.COUNT(User.id)).where(User.provisioned_by.is_null(False))
                  .group_by(User.provisioned_by).tuples())
-    groups = dict(Group.select(Group.directory, fn.COUNT(Group.id)).group_by(Group.directory).tuples())
+    groups = dict(HostGroup.select(HostGroup.created_by, fn.COUNT(HostGroup.id))
+                  .where(HostGroup.created_by.is_null(False)).group_by(HostGroup.created_by).tuples())
     return users, groups
 
 

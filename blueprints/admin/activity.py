@@ -6,11 +6,11 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from werkzeug.routing import BuildError
 
 from store.tenancy import apps as app_store
-from store.trail import audit
+from store.trail import audit, counts
 from store import pages
 from store.trail import traffic as traffic_log
 
-from . import bp
+from . import bp, charts
 from .users import arg, query_args
 
 
@@ -21,11 +21,20 @@ def activity():
     number = arg(problems, "page", pages.page_number) or 1
     page = pages.activity(filters, number)
     apps = pages.app_choices()
+    span = counts.SPANS[arg(problems, "chart", pages.choice, [(name, name) for name in counts.SPANS], "chart")
+                        or "24h"]
+    numbers = counts.over_time(span, filters.get("app"))
+    chart_for = filters.get("app") or "every app"
     return render_template("admin/activity.html", page=page, problems=problems, apps=apps,
                            app_options=_pairs([name for _id, name in apps], filters.get("app")),
                            operations=_pairs(pages.OPERATIONS, filters.get("operation")),
                            outcomes=_pairs(audit.OUTCOMES), compact=pages.compact_changes,
-                           export_url=url_for("admin.activity_csv", **query_args("page")))
+                           export_url=url_for("admin.activity_csv", **query_args("page")),
+                           chart=charts.chart(numbers, f"Provisioning of {chart_for}, {span.label}"),
+                           chart_for=chart_for, numbers=numbers, series=charts.SERIES,
+                           spans=[(each, url_for("admin.activity", **query_args("chart", "page"), chart=each.name,
+                                                 _anchor="activity-chart")) for each in counts.SPANS.values()],
+                           span=span, bucket_label=charts.bucket_label)
 
 
 @bp.get("/activity.csv")
@@ -64,6 +73,14 @@ def traffic_clear(app_id):
     cleared = traffic_log.clear(app)
     flash(f"Cleared {cleared} exchange{'' if cleared == 1 else 's'} from the traffic log of '{app.name}'.", "success")
     return redirect(url_for("admin.traffic", app_id=app.id))
+
+
+@bp.app_template_global()
+def activity_sparklines(apps):
+    """{app id: a sparkline of its last 24 hours} for these apps, counted in one query (Configured IDPs)."""
+    span, now = counts.SPANS["24h"], pages.now()
+    found = counts.per_app(span, now)
+    return {app.id: charts.sparkline(found.get(app.id) or counts.blank(span, now), app.name) for app in apps}
 
 
 def _options_url(app):

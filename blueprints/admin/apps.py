@@ -20,7 +20,7 @@ def apps():
     rows = [{"app": app, "provider": app_store.PROVIDERS.get(app.provider, app.provider),
              "method": _METHODS.get(app.method, app.method), "directory": app.directory.name,
              "last_request": _last_request(app, now),
-             "users": users.get(app.id, 0), "groups": groups.get(app.directory_id, 0),
+             "users": users.get(app.id, 0), "groups": groups.get(app.id, 0),
              "options_url": connect.link_to("admin.options", app_id=app.id)}
             for app in app_store.listed()]
     return render_template("admin/apps.html", rows=rows, base_url=connect.scim_base_url())

@@ -5,7 +5,7 @@ from flask import abort, render_template
 from store import pages
 
 from . import bp
-from .users import REASONS, arg
+from .users import REASONS, arg, only_directory
 
 
 @bp.get("/groups")
@@ -17,7 +17,8 @@ def groups():
     directory = arg(problems, "directory", pages.choice, directories, "directory")
     number = arg(problems, "page", pages.page_number) or 1
     page = pages.host_groups(text, directory, number)
-    return render_template("admin/groups.html", page=page, problems=problems, directories=directories)
+    return render_template("admin/groups.html", page=page, problems=problems, directories=directories,
+                           one_directory=only_directory(directories, directory))
 
 
 @bp.get("/groups/<int:group_id>")
@@ -46,4 +47,22 @@ def scim_groups():
     directory = arg(problems, "directory", pages.choice, directories, "directory")
     number = arg(problems, "page", pages.page_number) or 1
     page = pages.scim_groups(text, directory, number)
-    return render_template("admin/groups_scim.html", page=page, problems=problems, directories=directories)
+    return render_template("admin/groups_scim.html", page=page, problems=problems, directories=directories,
+                           one_directory=only_directory(directories, directory))
+
+
+@bp.get("/groups/scim/<group_id>")
+def scim_group(group_id):
+    """One SCIM group: its user members (paged), nested groups, the host groups each app gives, its history.
+
+    404 when there is no SCIM group with this id.
+    """
+    row = pages.scim_group(group_id)
+    if row is None:
+        abort(404, description=f"There is no SCIM group with the id '{group_id}'.")
+    problems = {}
+    number = arg(problems, "page", pages.page_number) or 1
+    return render_template("admin/groups_scim_detail.html", group=row, page=pages.scim_group_users(row, number),
+                           problems=problems, nested=pages.scim_group_nested(row),
+                           targets=pages.scim_group_targets(row), history=pages.scim_group_history(row),
+                           compact=pages.compact_changes)

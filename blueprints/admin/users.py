@@ -40,6 +40,14 @@ def query_args(*leave_out):
             if key != "endpoint" and not key.startswith("_") and key not in leave_out}
 
 
+def only_directory(directories, chosen):
+    """The one directory every row of a list is in (the filter's, or the only one there is), else None:
+    then the list names it once instead of on every row."""
+    if chosen is None and len(directories) != 1:
+        return None
+    return next((name for directory_id, name in directories if chosen in (None, directory_id)), None)
+
+
 def arg(problems, name, read, *extra):
     """request.args[name] through a store.pages reader; a refusal lands in problems[name], the value is None."""
     try:
@@ -63,7 +71,7 @@ def users():
     number = arg(problems, "page", pages.page_number) or 1
     page = pages.users(text, directory, status, app, number)
     return render_template("admin/users.html", page=page, problems=problems, directories=directories,
-                           apps=apps, statuses=statuses)
+                           apps=apps, statuses=statuses, one_directory=only_directory(directories, directory))
 
 
 @bp.get("/users/<user_id>")

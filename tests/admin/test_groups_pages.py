@@ -48,9 +48,10 @@ def test_host_groups_show_directory_member_count_and_creator(admin, scim, idp_ap
     html = page(admin, "/groups")
     assert group_rows(html) == ["confluence-users", "staff"]
     seeded = re.search(r'<tr data-group="confluence-users">.*?</tr>', html, re.S).group(0)
-    assert INTERNAL in seeded and 'data-members="2"' in seeded and "<td>Host</td>" in seeded
+    assert 'data-members="2"' in seeded and "<td>Host</td>" in seeded
+    assert "; all in" in html and f">{INTERNAL}</span>" in html  # the one directory, said once
     created = re.search(r'<tr data-group="staff">.*?</tr>', html, re.S).group(0)
-    assert f"<td>{idp_app[0].name}</td>" in created and 'data-members="2"' in created
+    assert f'<td><span class="cut">{idp_app[0].name}</span></td>' in created and 'data-members="2"' in created
 
 
 def test_host_groups_search_filter_and_page(admin):
@@ -122,7 +123,8 @@ def test_scim_groups_are_listed_per_directory_with_member_counts(admin, scim):
     html = page(admin, "/groups/scim")
     assert group_rows(html, "data-scim-group") == ["Engineering", "Everyone", "Nested"]
     row = re.search(r'<tr data-scim-group="Engineering">.*?</tr>', html, re.S).group(0)
-    assert INTERNAL in row and 'data-members="3"' in row and "<td>1</td>" in row  # 3 users, 1 nested group
+    assert 'data-members="3"' in row and "<td>1</td>" in row  # 3 users, 1 nested group
+    assert f">{INTERNAL}</span>" in html
     assert 'aria-current="page">SCIM groups' in html
     assert group_rows(page(admin, "/groups/scim?q=every"), "data-scim-group") == ["Everyone"]
     assert "There is no directory" in page(admin, "/groups/scim?directory=42")

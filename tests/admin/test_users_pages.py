@@ -36,8 +36,9 @@ def test_a_user_pushed_over_scim_shows_up_active(admin, scim, idp_app):
     html = page(admin)
     line = row(html, "bjensen@example.com")
     assert ">bjensen@example.com</a>" in line and "Barbara Jensen" in line
-    assert "<td>bjensen@example.com</td>" in line  # the primary email, not the first
-    assert "Confluence Internal Directory" in line and idp_app[0].name in line
+    assert '<td><span class="cut">bjensen@example.com</span></td>' in line  # the primary email, not the first
+    assert idp_app[0].name in line
+    assert "; all in" in html and ">Confluence Internal Directory</span>" in html  # the one directory, said once
     assert 'data-status="active">Active</span>' in line
     assert "Users 1–1 of 1" in html
     assert f'href="{ADMIN}/users" aria-current="page">Users</a>' in html  # in the navigation
@@ -69,7 +70,7 @@ def test_the_idp_username_is_shown_when_the_username_rule_rewrote_it(admin, scim
     provision(scim, "plain")
     html = page(admin)
     rewritten = row(html, "bjensen@example.com")
-    assert ">bjensen</a>" in rewritten and "<td>bjensen@example.com</td>" in rewritten
+    assert ">bjensen</a>" in rewritten and '<td><span class="cut">bjensen@example.com</span></td>' in rewritten
     assert 'data-host-username="bjensen"' in rewritten
     assert 'title="Same as the host username"' in row(html, "plain")
 
