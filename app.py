@@ -71,7 +71,7 @@ def first_password(app):
 
 
 def _register_blueprints(app):
-    from blueprints import admin, ops, requestlog, scim, ui, wizard
+    from blueprints import admin, error_pages, ops, requestlog, scim, ui, wizard
     from blueprints.scim import handlers, http
     from blueprints.sessions import AdminOnlySessions
 
@@ -83,6 +83,7 @@ def _register_blueprints(app):
     app.register_blueprint(ui.bp)
     app.register_blueprint(ops.bp)
     handlers.register(app)
+    error_pages.register(app)  # after the SCIM handlers: outside the SCIM prefix, their answers become pages
     app.wsgi_app = http.ForgivingPaths(app.wsgi_app)
 
 

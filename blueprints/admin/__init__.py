@@ -1,11 +1,11 @@
 """The admin pages under /plugins/servlet/usersync/admin: every one behind a signed-in session."""
 
 from flask import Blueprint, current_app, redirect, request, url_for
-from werkzeug.exceptions import NotFound as PageNotFound
 
 from rules import errors
 
 from . import security
+from .. import error_pages  # after security, which it uses
 
 PREFIX = "/plugins/servlet/usersync/admin"
 PUBLIC = {"admin.login", "admin.static"}
@@ -32,8 +32,8 @@ def headers(response):
 
 @bp.errorhandler(errors.NotFound)
 def not_found(exc):
-    """What a page names is not there: a 404 saying what."""
-    return PageNotFound(description=str(exc))
+    """What a page names is not there: a 404 page saying what."""
+    return error_pages.page(404, str(exc))
 
 
 @bp.app_context_processor
