@@ -1,8 +1,8 @@
 """SCIM group writes and what they do to host groups, as the app's options decide."""
 
-from models import db
 from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
+from store import transactions
 from store.trail import audit
 from store.resources import groups as store
 
@@ -16,7 +16,7 @@ from rules.options import load
 def create(app, doc):
     """POST /Groups: the SCIM group, then its members' host groups."""
     options = load(app.options)
-    with db.atomic():
+    with transactions.atomic():
         group_id, members = store.insert(app.directory_id, doc)
         _record(app, options, "create-group", group_id, doc["displayName"], f"created SCIM group with {len(members)} member(s)")
         host_groups.sync(app, options, store.users_among(members))
@@ -43,7 +43,7 @@ def patch(app, group_id, body, expected_version=None):
 def delete(app, group_id, expected_version=None):
     """DELETE /Groups/{id}: the SCIM group goes; its members lose the host groups it gave them."""
     options = load(app.options)
-    with db.atomic():
+    with transactions.atomic():
         row, current = store.locked(app.directory_id, group_id, expected_version)
         members = store.delete(row)
         _record(app, options, "delete-group", group_id, current["displayName"], "deleted SCIM group")
@@ -52,7 +52,7 @@ def delete(app, group_id, expected_version=None):
 
 def _patch_members(app, group_id, named, body, expected_version):
     options = load(app.options)
-    with db.atomic():
+    with transactions.atomic():
         row = store.locked_row(app.directory_id, group_id, expected_version)
         current = store.with_members_among(row, named)
         incoming = patched(GROUP_RESOURCE, body)(current)
@@ -76,7 +76,7 @@ def _displays(doc):
 
 def _update(app, group_id, expected_version, incoming_for):
     options = load(app.options)
-    with db.atomic():
+    with transactions.atomic():
         row, current = store.locked(app.directory_id, group_id, expected_version)
         incoming = incoming_for(current)
         changes = diff(_comparable(writable(current)), _comparable(incoming))

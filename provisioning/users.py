@@ -1,8 +1,8 @@
 """SCIM user writes, decided by the app's provisioning options, recorded in the audit trail."""
 
-from models import db
 from scim import errors
 from scim.attributes import USER_RESOURCE
+from store import transactions
 from store.trail import audit
 from store.resources import users as store
 from store.resources.user_rows import MULTI
@@ -20,7 +20,7 @@ def create(app, doc):
     if not options.import_users:
         raise errors.Forbidden("User import is disabled for this app (import_users is off); nothing was created.")
     host, rewrite = host_username(options, doc["userName"])
-    with db.atomic():
+    with transactions.atomic():
         previous = store.unlinked(app.directory_id, doc["userName"], host)
         if previous is not None:
             store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True)
@@ -51,7 +51,7 @@ def patch(app, user_id, body, expected_version=None):
 def delete(app, user_id, expected_version=None):
     """DELETE /Users/{id}: deactivate and unlink (nothing lost), or delete, as on_delete says."""
     options = load(app.options)
-    with db.atomic():
+    with transactions.atomic():
         if options.on_delete == "delete":
             row = store.locked_row(app.directory_id, user_id, expected_version)
             store.delete(row)
@@ -82,7 +82,7 @@ def host_username(options, user_name):
 
 def _update(app, user_id, expected_version, incoming_for):
     options = load(app.options)
-    with db.atomic():
+    with transactions.atomic():
         row, current = store.locked(app.directory_id, user_id, expected_version)
         incoming = incoming_for(current)
         decided, notes = decide(options, writable(current), incoming)

@@ -5,8 +5,8 @@ import logging
 import peewee
 from flask import current_app
 
-from models import db
 from scim import bulk, errors, render, validation
+from store import transactions
 
 from . import bp, directory_id, failures, idp_app
 from .http import base_url, json_body, parse_if_match, scim_response
@@ -33,7 +33,7 @@ def dispatch(method, path, data, version):
     """
     rtype, resource_id = bulk.target(path)
     try:
-        with db.atomic():  # the operation and the read of what it wrote
+        with transactions.unit():  # the operation and the read of what it wrote
             status, written = _perform(method, rtype, resource_id, data, version)
             if written is None:
                 return status, render.location(base_url(), rtype, resource_id), None, None

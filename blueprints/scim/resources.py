@@ -3,11 +3,11 @@
 from flask import current_app, g, request
 from flask.views import MethodView
 
-from models import db
 from scim import listing, projection, render, validation
 from scim.attributes import GROUP_RESOURCE, USER_RESOURCE
 import provisioning.groups
 import provisioning.users
+from store import transactions
 from store.resources import groups, users
 
 from . import bp, directory_id, idp_app
@@ -102,7 +102,7 @@ class ResourceList(MethodView):
     def post(self):
         doc = validation.inbound(self.rtype, json_body())
         _item_projection(self.rtype)  # a bad attributes parameter is refused before anything is written
-        with db.atomic():
+        with transactions.unit():
             return answer(self.rtype, self.writes.create(idp_app(), doc), 201)
 
 
@@ -123,7 +123,7 @@ class ResourceItem(MethodView):
     def put(self, resource_id):
         doc = validation.inbound(self.rtype, json_body())
         _item_projection(self.rtype)
-        with db.atomic():
+        with transactions.unit():
             return answer(self.rtype, self.writes.replace(idp_app(), resource_id, doc, expected_version()))
 
     def patch(self, resource_id):
@@ -132,7 +132,7 @@ class ResourceItem(MethodView):
         # would repeat its 10,000s of members on every membership change, so it is 204 unless the
         # request asks for attributes; Okta, Entra ID and the RFC's clients take either.
         quiet = self.rtype is GROUP_RESOURCE and include is None and exclude is None
-        with db.atomic():
+        with transactions.unit():
             written = self.writes.patch(idp_app(), resource_id, json_body(), expected_version())
             return answer(self.rtype, written, 204 if quiet else 200)
 
