@@ -3,12 +3,12 @@
 import click
 from flask.cli import ScriptInfo
 
+from . import signin
 from .admin import admin
 from .apps import apps
 from .audit import audit, traffic
 from .backup import backup, restore
 from .directories import directories
-from . import signin
 from .serve import serve
 from .simulate import simulate
 from .sync import sync, sync_source

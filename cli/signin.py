@@ -2,7 +2,7 @@
 
 import click
 
-from app import first_password as generated_password
+from app import first_password
 from blueprints.admin import PREFIX as ADMIN_PREFIX
 from config import Config
 from store.tenancy.admin import USERNAME
@@ -36,7 +36,7 @@ def where(base):
             "Forgot the password? Set a new one with: usersync admin set-password")
 
 
-def first_password(base, password):
+def password_frame(base, password):
     """The generated password in a frame of its own, so that it stands apart from the log lines around it."""
     lines = ["usersync: first start. The admin account was created.", "",
              f"Sign in at  {admin_url(base)}", f"Username    {USERNAME}", f"Password    {password}", "",
@@ -48,7 +48,7 @@ def first_password(base, password):
 
 def announce(app, base):
     """Print the password this app's start generated, if it did (once: it is taken from the app); whether it did."""
-    password = generated_password(app)
+    password = first_password(app)
     if password is not None:
-        click.echo(first_password(base, password), err=True)
+        click.echo(password_frame(base, password), err=True)
     return password is not None
