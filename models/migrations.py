@@ -95,6 +95,15 @@ def _v6_app_requests(_host_product):
     IdpApp.update(token_created=IdpApp.created).where(IdpApp.token_created.is_null()).execute()
 
 
+def _v7_idp_active(_host_product):
+    """The IdP's last-sent active beside the host's, so options changed later can be applied to users already
+    there; until an IdP writes a user again, its wish is taken to be the host's status."""
+    from playhouse.migrate import SchemaMigrator
+
+    _add_columns(SchemaMigrator.from_database(db.obj), "user", idp_active=User.idp_active)
+    User.update(idp_active=User.active).where(User.idp_active.is_null()).execute()
+
+
 def _add_columns(migrator, table, **fields):
     """Add the columns a table lacks, each as its model field declares it (nullable: SQLite adds a NOT NULL
     column only by rebuilding the table, which would fire the foreign keys' cascades)."""
@@ -112,6 +121,7 @@ MIGRATIONS = (
     (4, _v4_page_counts),
     (5, _v5_app_names_regardless_of_case),
     (6, _v6_app_requests),
+    (7, _v7_idp_active),
 )
 
 

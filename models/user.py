@@ -26,6 +26,9 @@ class User(BaseModel):
     locale = peewee.CharField(max_length=255, null=True)
     timezone = peewee.CharField(max_length=255, null=True)
     active = peewee.BooleanField(null=True)  # unassigned counts as active on the host
+    # What the IdP last sent as active (None: never said), which the enable/disable options may have
+    # kept from the host's active: a reconcile under changed options reads the IdP's wish here.
+    idp_active = peewee.BooleanField(null=True)
     password_hash = peewee.CharField(max_length=255, null=True)
     name_formatted = peewee.CharField(max_length=1024, null=True)
     name_family = peewee.CharField(max_length=255, null=True)
