@@ -23,7 +23,8 @@ def create(app, doc):
     with transactions.atomic():
         previous = store.unlinked(app.directory_id, doc["userName"], host)
         if previous is not None:
-            store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True)
+            store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True,
+                        idp_active=doc.get("active"))
             user_id, operation, what = previous.id, "relink-user", f"re-linked and re-activated host user '{host}'"
         else:
             user_id = store.insert(app.directory_id, doc, host, app.id, checked=True)
@@ -40,12 +41,33 @@ def replace(app, user_id, doc, expected_version=None):
 
     A PUT that leaves active out keeps the host account's status: Okta's and JumpCloud's
     partial PUTs must not re-activate anyone."""
-    return _update(app, user_id, expected_version, lambda current: {"active": current.get("active"), **doc})
+    return _update(app, user_id, expected_version,
+                   lambda current: ({"active": current.get("active"), **doc}, doc.get("active", _UNSAID)))
 
 
 def patch(app, user_id, body, expected_version=None):
     """PATCH /Users/{id}: RFC 7644 §3.5.2 on the stored user, then the same options as PUT."""
-    return _update(app, user_id, expected_version, patched(USER_RESOURCE, body))
+    return _update(app, user_id, expected_version, _patched(body))
+
+
+# An active the IdP did not send: the host's status stays, and so does what the IdP said last (User.idp_active).
+_UNSAID = object()
+
+
+def _patched(body):
+    """current -> (the document the PatchOp makes of it, the active it sets or _UNSAID).
+
+    The operations run on the user with a marker for active, so a patch that leaves active alone is
+    told from one that sets it to the value the host already has."""
+    apply = patched(USER_RESOURCE, body)
+
+    def incoming_for(current):
+        result = apply({**current, "active": _UNSAID})
+        said = result.get("active")
+        if said is _UNSAID:
+            return {**result, "active": current.get("active")}, _UNSAID
+        return result, said
+    return incoming_for
 
 
 def delete(app, user_id, expected_version=None):
@@ -84,7 +106,8 @@ def _update(app, user_id, expected_version, incoming_for):
     options = load(app.options)
     with transactions.atomic():
         row, current = store.locked(app.directory_id, user_id, expected_version)
-        incoming = incoming_for(current)
+        incoming, said = incoming_for(current)
+        idp_active = row.idp_active if said is _UNSAID else said
         decided, notes = decide(options, writable(current), incoming)
         for note in notes:
             audit.record(app, "update-user", "ignored", note, resource_type="User", resource_id=user_id,
@@ -97,10 +120,13 @@ def _update(app, user_id, expected_version, incoming_for):
                 host, rewrite = row.host_username, None
             else:
                 host, rewrite = host_username(options, decided["userName"])
-            store.write(row, decided, host, values_changed=any(name in changes for name in MULTI))
+            store.write(row, decided, host, values_changed=any(name in changes for name in MULTI),
+                        idp_active=idp_active)
             what = _update_summary(host, changes) + (f"; {rewrite}" if rewrite and host != row.host_username else "")
             audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
                          subject=decided["userName"], changes=changes)
+        elif idp_active != row.idp_active:
+            store.note_idp_active(user_id, idp_active)
         host_groups.sync(app, options, [user_id])  # every user this app touches is reconciled
         return Written(user_id)
 

@@ -13,6 +13,8 @@ from store import sql
 from store.sql import Prepared
 
 
+KEPT = object()  # write(): leave idp_active as it is
+
 # Rows holding a new user's userName or host username: whether each is linked, and holds the userName.
 _CLAIMED = Prepared(lambda directory_id, name_lower, host_lower: User.select(
     User.id, User.scim_linked, User.user_name_lower == name_lower).where(
@@ -86,6 +88,7 @@ def insert(directory_id, doc, host_username, app_id, checked=False):
     if not checked:
         check_unique(directory_id, doc["userName"], host_username)
     fields = user_rows.columns(doc)
+    fields["idp_active"] = fields["active"]  # what the IdP said, None when it did not
     if fields["active"] is None:
         fields["active"] = True  # a new account is active unless the IdP says otherwise
     fields.update(_host_name(host_username), provisioned_by=app_id)
@@ -99,14 +102,17 @@ def insert(directory_id, doc, host_username, app_id, checked=False):
     return user.id
 
 
-def write(user, doc, host_username, relink=False, values_changed=True):
+def write(user, doc, host_username, relink=False, values_changed=True, idp_active=KEPT):
     """Store doc as the user's attributes (a password not sent is kept); bumps the version.
 
-    values_changed=False: no multi-valued attribute changed, and their rows are left as they are."""
+    values_changed=False: no multi-valued attribute changed, and their rows are left as they are.
+    idp_active: the active the IdP sent, before the options decided the host's (KEPT: unchanged)."""
     if (doc["userName"].lower(), host_username.lower()) != (user.user_name_lower, user.host_username_lower):
         check_unique(user.directory_id, doc["userName"], host_username, user.id)  # the row's own are unique
     fields = {**user_rows.columns(doc), **_host_name(host_username),
               "last_modified": utcnow(), "version": user.version + 1}
+    if idp_active is not KEPT:
+        fields["idp_active"] = idp_active
     if doc.get("password"):
         fields["password_hash"] = passwords.hash_or_none(doc["password"])
     if relink:
@@ -118,6 +124,12 @@ def write(user, doc, host_username, relink=False, values_changed=True):
     if values_changed:
         UserValue.delete().where(UserValue.user == user.id).execute()
         _write_values(user.id, doc)
+
+
+def note_idp_active(user_id, idp_active):
+    """Keep the active the IdP sent when the options kept the host's status and nothing else changed; the
+    SCIM document (and its version) stays as it is."""
+    User.update(idp_active=idp_active).where(User.id == user_id).execute()
 
 
 def unlink(directory_id, user_id, expected_version=None):
