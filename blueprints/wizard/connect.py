@@ -1,7 +1,9 @@
-"""What an IdP needs to reach usersync: the SCIM base URL, its parts, Oracle's bundle PATCH, the page showing them."""
+"""What an IdP needs to reach usersync: the SCIM base URL, its parts, whether a cloud can reach it, Oracle's bundle
+PATCH, the page showing them."""
 
+import ipaddress
 import json
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
@@ -13,6 +15,11 @@ from store.tenancy import apps as app_store
 # OCI IAM: the GenericScim templates keep the connection's scheme and port in these bundle properties.
 _BUNDLE_PROPERTY = ("urn:ietf:params:scim:schemas:oracle:idcs:extension:managedapp:App:"
                     'bundleConfigurationProperties[name eq "{}"].value')
+# IdPs that push from their own cloud, so need an address the internet reaches; Keycloak and a custom client may
+# run beside usersync, and Google Workspace does not push.
+CLOUD = frozenset(("oracle", "entra", "okta", "onelogin", "jumpcloud", "ping", "miniorange"))
+# Names only a private network resolves (RFC 6762 .local, RFC 8375 .home.arpa, and common intranet ones).
+_PRIVATE_SUFFIXES = (".local", ".localdomain", ".internal", ".intranet", ".lan", ".corp", ".home.arpa")
 
 
 def scim_base_url():
@@ -38,7 +45,31 @@ def describe(base_url):
         # Oracle assumes HTTPS on 443; anything else needs the bundle properties changed.
         "oracle_default": ssl and port == 443,
         "oracle_patch": oracle_patch(ssl, port),
+        "unreachable": unreachable(parts.hostname or ""),
     }
+
+
+def unreachable(host):
+    """Why a cloud cannot reach host: "loopback", "private" (an address no internet route leads to) or "name"
+    (a name no public DNS has); None when it may be public."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "name" if "." not in host or host.endswith(_PRIVATE_SUFFIXES) else None
+    if address.is_loopback:
+        return "loopback"
+    return None if address.is_global else "private"
+
+
+def oracle_apps_filter(name):
+    """The SCIM filter finding an app by its name in GET /admin/v1/Apps (RFC 7644 §3.4.2.2: quotes and
+    backslashes escaped in its string), and the same as that URL's query, percent-encoded."""
+    value = name.replace("\\", "\\\\").replace('"', '\\"')
+    text = f'displayName co "{value}"'
+    return text, "filter=" + quote(text, safe="")
 
 
 def oracle_patch(ssl, port):
@@ -62,18 +93,23 @@ def link_to(endpoint, **values):
         return None
 
 
-def render_result(app, token, heading, steps=None):
+def render_result(app, token, heading, steps=None, exists=False):
     """The connection page: base URL, the token (shown once) or a note that it is hidden, and the IdP's steps.
 
-    steps: the wizard's step labels, to show the list with its last step current.
+    steps: the wizard's step labels, to show the list with its last step current; exists: the wizard's Save
+    came again for an app it made (a reload, or Back and Save), so the page says nothing was created.
     """
     token_ref = "the bearer token above" if token else "the app's bearer token (hidden here; rotate it for a new one)"
+    connection = describe(scim_base_url())
     return render_template(
-        "wizard/result.html", app=app, token=token, token_ref=token_ref, heading=heading,
+        "wizard/result.html", app=app, token=token, token_ref=token_ref, heading=heading, exists=exists,
         steps=steps, step=len(steps) - 1 if steps else None,
         provider_label=app_store.PROVIDERS.get(app.provider, app.provider),
-        connection=describe(scim_base_url()),
+        connection=connection,
+        unreachable=connection["unreachable"] if app.provider in CLOUD and app.method == "scim" else None,
+        oracle_apps=oracle_apps_filter(app.name),
         options_url=link_to("admin.options", app_id=app.id),
         sync_url=link_to("admin.app_sync", app_id=app.id) if app.method == "rest" else None,
-        activity_url=link_to("admin.activity"),
+        activity_url=link_to("admin.activity", app=app.name),
+        traffic_url=link_to("admin.traffic", app_id=app.id),
     )

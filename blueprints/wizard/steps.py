@@ -3,9 +3,11 @@
 Steps 1-3 are GET forms: the choices so far travel in the query string (and hidden fields), so Back,
 reload and bookmarks work and nothing is kept on the server. Only Save posts, and only Save writes;
 the REST API method's connection step (rest.py) posts its secret with Save, never in a query string.
+Save redirects to the app's result page (post/redirect/get): reloading it, or sending the same form
+again after Back, never creates a second app.
 """
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
@@ -14,6 +16,11 @@ from . import bp, connect
 from .source import REST_STEPS
 
 METHODS = {"scim": "SCIM", "rest": "REST API"}
+# The session carries a new app's token from Save to its result page, which shows it once: it travels in the
+# admin's own signed cookie for one redirect, as it would in the page, and is never stored on the server.
+NEW_TOKEN = "wizard_new_token"
+SAVED = "wizard_saved"  # ids of the apps this session's wizard saved, to know the same form sent again
+SAVED_KEPT = 20
 STEPS = ("Identity provider", "Sync method", "App name", "Connect")
 NAME_MAX = app_store.NAME_MAX
 
@@ -52,6 +59,9 @@ def save():
     if problem is not None:
         return problem
     name, directory = form.get("name", "").strip(), form.get("directory", "").strip()
+    again = saved_before(name, chosen, how)
+    if again is not None and how == "scim":  # sent again (Back, then Save): the page of the app it made
+        return redirect(url_for("wizard.result", app_id=again.id), 303)
     errors = check_details(name, directory)
     if errors:
         return details_step(chosen, how, name, directory, errors)
@@ -62,7 +72,50 @@ def save():
         app, token = app_store.create(name, chosen, how, directory or None)
     except app_store.AppError as exc:
         return taken(chosen, how, name, directory, exc)
+    remember_saved(app)
+    session[NEW_TOKEN] = {"app": app.id, "token": token}
+    return redirect(url_for("wizard.result", app_id=app.id), 303)
+
+
+@bp.get("/apps/<int:app_id>")
+def result(app_id):
+    """The app's SCIM base URL, its bearer token the first time only, and its IdP's steps.
+
+    Raises 404 for an unknown app.
+    """
+    try:
+        app = app_store.found(app_id)
+    except app_store.AppNotFound as exc:
+        abort(404, description=str(exc))
+    token = _new_token(app)
+    if token is None:
+        return connect.render_result(app, None, f"{app.name} exists", STEPS, exists=True)
     return connect.render_result(app, token, f"{app.name} is ready", STEPS)
+
+
+def _new_token(app):
+    """The token Save just made for the app, taken from the session (so shown once); None once shown, or when
+    the app's token has changed since."""
+    held = session.get(NEW_TOKEN)
+    if not isinstance(held, dict) or held.get("app") != app.id:
+        return None
+    session.pop(NEW_TOKEN)
+    token = held.get("token") or ""
+    return token if app_store.token_hash(token) == app.token_hash else None
+
+
+def remember_saved(app):
+    """Note that this session's wizard saved the app (the newest SAVED_KEPT are kept)."""
+    session[SAVED] = [*session.get(SAVED, [])[-(SAVED_KEPT - 1):], app.id]
+
+
+def saved_before(name, provider, method):
+    """The app this session's wizard saved under this name (any case), provider and method, or None: the same
+    form sent again, which must not be refused as a name taken by someone else nor create anything."""
+    app = app_store.by_name(name) if name else None
+    if app is None or app.id not in session.get(SAVED, ()) or (app.provider, app.method) != (provider, method):
+        return None
+    return app
 
 
 def taken(chosen, how, name, directory, exc):

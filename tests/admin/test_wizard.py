@@ -46,9 +46,12 @@ def admin(admin):
 
 
 def save(admin, **fields):
-    data = {"provider": "oracle", "method": "scim", "name": "Oracle IDCS", "directory": ""}
-    data.update(fields)
-    return admin.post(WIZARD + "/save", data=data)
+    """Save, and the page it leads to (Save redirects to the result page)."""
+    return admin.post(WIZARD + "/save", data=form(**fields), follow_redirects=True)
+
+
+def form(**fields):
+    return {"provider": "oracle", "method": "scim", "name": "Oracle IDCS", "directory": "", **fields}
 
 
 def app_count():
@@ -228,7 +231,7 @@ def test_describe_splits_a_base_url_for_oracle():
 def test_google_defaults_to_rest_and_says_why(admin):
     page = admin.get(WIZARD + "/method", query_string={"provider": "google"})
     assert 'value="rest" checked' in text(page) and 'id="google-note"' in text(page)
-    result = save(admin, provider="google", method="rest", name="Google")
+    result = admin.post(WIZARD + "/save", data=form(provider="google", method="rest", name="Google"))
     # The REST API method goes on to its connection step first (tests/admin/test_wizard_rest.py).
     assert result.status_code == 303 and app_count() == 0
     assert "/configure/connection?provider=google&method=rest&name=Google" in result.headers["Location"]
@@ -260,4 +263,134 @@ def test_a_signed_out_admin_cannot_save(app):
     admin = AdminClient(app.test_client()).sign_in()
     admin.get("/plugins/servlet/usersync/admin/")
     assert admin.post("/plugins/servlet/usersync/admin/logout").status_code == 302
-    assert save(admin).status_code == 302 and app_count() == 0
+    assert admin.post(WIZARD + "/save", data=form()).status_code == 302 and app_count() == 0
+
+
+# --- the result page: post/redirect/get --------------------------------------------------------------
+
+def words(fragment):
+    """What a reader sees of an HTML fragment: no tags, whitespace runs as one space."""
+    return " ".join(re.sub(r"<[^>]+>", "", fragment).split())
+
+
+def token_of(response):
+    match = re.search(r'id="bearer-token">([^<]+)<', response.get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def test_save_redirects_to_the_result_page_which_shows_the_token_once(app, admin):
+    saved = admin.post(WIZARD + "/save", data=form())
+    assert saved.status_code == 303
+    with db.connection_context():
+        record = IdpApp.by_name("Oracle IDCS")
+    assert saved.headers["Location"] == f"{WIZARD}/apps/{record.id}"
+    first = admin.get(saved.headers["Location"])
+    token = token_of(first)
+    assert first.status_code == 200 and token and "Oracle IDCS is ready" in text(first)
+    with admin.client.session_transaction() as session:
+        assert "wizard_new_token" not in session  # shown: gone from the cookie too
+    reloaded = admin.get(saved.headers["Location"])
+    assert reloaded.status_code == 200 and token_of(reloaded) is None and token not in text(reloaded)
+    assert "Oracle IDCS exists" in text(reloaded)
+    exists = found(r'id="app-exists">(.*?)</div>', reloaded)
+    assert "nothing was created again" in exists and "its bearer token was shown then, once" in exists
+    assert f'href="/plugins/servlet/usersync/admin/apps/{record.id}/rotate" id="exists-rotate"' in text(reloaded)
+    assert 'id="bearer-token-hidden"' in text(reloaded)
+    assert app_count() == 1
+    scim = app.test_client().get(SCIM + "/Users", headers={"Authorization": f"Bearer {token}"})
+    assert scim.status_code == 200
+
+
+def test_the_same_form_sent_again_shows_the_app_instead_of_creating_another(app, admin):
+    token = token_of(save(admin))
+    again = admin.post(WIZARD + "/save", data=form(name=" oracle idcs "))  # Back, then Save (any case)
+    with db.connection_context():
+        record = IdpApp.by_name("Oracle IDCS")
+    assert again.status_code == 303 and again.headers["Location"] == f"{WIZARD}/apps/{record.id}"
+    page = admin.get(again.headers["Location"])
+    assert token_of(page) is None and 'id="app-exists"' in text(page)
+    assert app_count() == 1
+    assert app.test_client().get(SCIM + "/Users", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_the_same_name_from_another_session_is_still_refused(app, admin):
+    assert save(admin).status_code == 200
+    other = AdminClient(app.test_client()).sign_in()
+    other.get("/plugins/servlet/usersync/admin/")
+    response = save(other)
+    assert response.status_code == 400 and "already exists" in found(r'id="app-name-error">(.*?)</p>', response)
+    assert app_count() == 1
+
+
+def test_a_token_replaced_before_its_page_opened_is_not_shown(admin):
+    saved = admin.post(WIZARD + "/save", data=form())
+    with db.connection_context():
+        app_store.rotate("Oracle IDCS")
+    page = admin.get(saved.headers["Location"])
+    assert token_of(page) is None and 'id="bearer-token-hidden"' in text(page)
+
+
+def test_the_result_page_of_an_unknown_app_is_404(admin):
+    response = admin.get(WIZARD + "/apps/999")
+    assert response.status_code == 404 and "no IdP app 999" in text(response)
+
+
+def test_the_result_page_needs_sign_in(app):
+    response = app.test_client().get(WIZARD + "/apps/1")
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+
+
+# --- what Oracle's cloud can reach ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("host, reason", [
+    ("localhost", "loopback"), ("127.0.0.1", "loopback"), ("[::1]", "loopback"), ("jira.localhost", "loopback"),
+    ("10.1.2.3", "private"), ("192.168.1.20", "private"), ("172.16.0.9", "private"), ("[fd00::5]", "private"),
+    ("169.254.1.1", "private"), ("100.64.0.1", "private"),
+    ("jira", "name"), ("jira.corp", "name"), ("usersync.local", "name"), ("box.home.arpa", "name"),
+    ("jira.example.com", None), ("8.8.8.8", None), ("[2606:4700::1111]", None),
+])
+def test_describe_tells_an_address_a_cloud_cannot_reach(host, reason):
+    assert describe(f"https://{host}" + SCIM)["unreachable"] == reason
+
+
+def test_oracle_is_warned_that_its_cloud_cannot_reach_a_loopback_address(admin):
+    page = save(admin)
+    warning = words(found(r'id="unreachable-warning" data-reason="loopback">(.*?)</div>', page))
+    assert "Oracle Identity Cloud Service (OCI IAM) cannot reach localhost" in warning
+    assert "loopback address" in warning and "USERSYNC_PUBLIC_URL" in warning
+    assert "docs/deployment.md" in warning and "reverse proxy" in warning and "tunnel" in warning
+    assert "https://" in warning
+
+
+@pytest.mark.parametrize("public_url, reason", [
+    ("http://10.0.0.5:8090", "private"), ("https://jira.internal", "name"), ("https://jira.example.com", None)])
+def test_the_warning_follows_the_public_url(app, admin, public_url, reason):
+    app.config["PUBLIC_URL"] = public_url
+    body = text(save(admin))
+    assert ('id="unreachable-warning"' in body) == (reason is not None)
+    if reason:
+        assert f'data-reason="{reason}"' in body
+
+
+def test_idps_that_may_run_beside_usersync_are_not_warned(admin):
+    for provider in ("keycloak", "custom"):
+        assert 'id="unreachable-warning"' not in text(save(admin, provider=provider, name=provider))
+    assert 'id="unreachable-warning"' in text(save(admin, provider="entra", name="Entra"))
+
+
+def test_the_example_apps_query_encodes_the_name(admin):
+    page = save(admin, name='Oracle "prod" & test/1')
+    assert found(r'<code id="oracle-apps-query">(.*?)</code>', page) == (
+        "GET https://<domain URL>/admin/v1/Apps?filter=displayName%20co%20%22Oracle%20%5C%22prod%5C%22%20%26%20test"
+        "%2F1%22")
+    assert r'the filter displayName co "Oracle \"prod\" & test/1", encoded' in words(text(page))
+
+
+def test_oracle_is_told_where_its_first_request_shows(admin):
+    page = save(admin)
+    with db.connection_context():
+        record = IdpApp.by_name("Oracle IDCS")
+    body = text(page)
+    assert "Oracle's first request (GET /Users?count=1) appears under Activity as a connection" in words(body)
+    assert 'href="/plugins/servlet/usersync/admin/activity?app=Oracle+IDCS" id="oracle-activity"' in body
+    assert f'href="/plugins/servlet/usersync/admin/apps/{record.id}/traffic">traffic log</a>' in body
