@@ -6,6 +6,9 @@ built into a sync.sources source, tested with sync.diagnose. Secrets are read, u
 the store, never put back into a page: a re-rendered form has its secret fields empty.
 """
 
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass, field, replace
 
 from flask import current_app, jsonify
@@ -131,6 +134,15 @@ class SourceForm:
     def shown_again(self):
         """The same form for a page: without the secret, remembering whether one had been typed (to say so)."""
         return replace(self, secret="", retype=bool(self.secret))
+
+
+def fingerprint(form):
+    """A digest of the settings and the secret a form holds, keyed by the app's secret key: it tells the same
+    settings again without keeping the secret, nor a plain hash of it anyone could try guesses against."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    material = json.dumps([form.kind, form.settings(), form.secret], sort_keys=True)
+    return hmac.new(key, material.encode(), hashlib.sha256).hexdigest()
 
 
 def _destination(source):

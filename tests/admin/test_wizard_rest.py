@@ -74,6 +74,17 @@ def save(admin, fields):
     return admin.post(WIZARD + "/connection", data=fields)
 
 
+def save_anyway(admin, fields):
+    """Save, confirmed without Test connection (what Save anyway sends)."""
+    return save(admin, {**fields, "confirm": "yes"})
+
+
+def saved_after_a_test(admin, fields):
+    """Test connection (it passes), then Save: no confirmation asked."""
+    assert try_connection(admin, fields).get_json()["ok"]
+    return save(admin, fields)
+
+
 def try_connection(admin, fields):
     return admin.post(WIZARD + "/connection/test", data=fields)
 
@@ -138,7 +149,7 @@ def test_the_connection_step_sends_a_bad_name_back(admin, name, message):
 
 
 def test_save_creates_the_app_and_its_source_and_goes_to_synchronize(app, admin, seen, idp):
-    response = save(admin, oracle_fields(idp))
+    response = saved_after_a_test(admin, oracle_fields(idp))
     assert response.status_code == 303
     with db.connection_context():
         record = IdpApp.by_name("Oracle pull")
@@ -159,7 +170,7 @@ def test_save_creates_the_app_and_its_source_and_goes_to_synchronize(app, admin,
 
 
 def test_a_trailing_slash_is_dropped_from_the_domain_url(app, admin, idp):
-    assert save(admin, oracle_fields(idp, domain_url=idp.url + "/")).status_code == 303
+    assert saved_after_a_test(admin, oracle_fields(idp, domain_url=idp.url + "/")).status_code == 303
     assert stored(app, "Oracle pull")[0]["settings"]["domain_url"] == idp.url
 
 
@@ -189,7 +200,7 @@ def test_an_oracle_setting_is_refused_beside_its_field(admin, seen, idp, field, 
 
 def test_generic_scim_with_a_bearer_token(app, admin, seen, idp):
     fields = scim_fields(idp, client_secret="ignored-oauth-secret")  # the other choice's fields are ignored
-    assert save(admin, fields).status_code == 303
+    assert saved_after_a_test(admin, fields).status_code == 303
     settings, source = stored(app, "SCIM pull")
     assert settings["kind"] == "scim" and settings["settings"]["base_url"] == idp.scim_base
     assert settings["settings"].get("auth") == "bearer" and not settings["settings"].get("token_url")
@@ -198,7 +209,7 @@ def test_generic_scim_with_a_bearer_token(app, admin, seen, idp):
 
 
 def test_generic_scim_with_oauth_client_credentials(app, admin, seen, idp):
-    assert save(admin, scim_fields(idp, auth="oauth", bearer_token="ignored-token")).status_code == 303
+    assert saved_after_a_test(admin, scim_fields(idp, auth="oauth", bearer_token="ignored-token")).status_code == 303
     settings, source = stored(app, "SCIM pull")
     assert {key: settings["settings"].get(key) for key in ("auth", "token_url", "client_id", "scope")} == {
         "auth": "oauth", "token_url": idp.token_url, "client_id": idp.client_id, "scope": idp.scope}
@@ -294,15 +305,77 @@ def test_a_source_the_store_refuses_leaves_no_app_behind(admin, idp, monkeypatch
         raise SourceConfigError("client_id", "is not allowed here")
 
     monkeypatch.setattr(sources, "configure", refuse)
-    response = save(admin, oracle_fields(idp))
+    response = save_anyway(admin, oracle_fields(idp))
     assert response.status_code == 400 and app_count() == 0
     assert "Client ID is not allowed here." in found(r'id="client_id-error">(.*?)</p>', response)
 
 
 def test_a_name_taken_meanwhile_goes_back_to_the_name_step(admin, idp):
-    assert save(admin, oracle_fields(idp)).status_code == 303
-    response = save(admin, oracle_fields(idp))
+    from store.tenancy import apps
+
+    with db.connection_context():
+        apps.create("Oracle pull", "okta")  # by another admin, or the CLI, after the name step
+    response = save_anyway(admin, oracle_fields(idp))
     assert response.status_code == 400 and "already exists" in found(r'id="app-name-error">(.*?)</p>', response)
+    assert app_count() == 1
+
+
+def test_save_without_a_test_asks_to_confirm_and_saves_nothing(admin, seen, idp):
+    response = save(admin, oracle_fields(idp))
+    assert response.status_code == 200 and app_count() == 0 and idp.token_requests == 0
+    asked = found(r'id="save-unconfirmed"[^>]*data-failed="false">(.*?)</div>', response)
+    assert "Test connection has not run with these settings. Save anyway?" in asked
+    assert "type it again before you select Save anyway" in asked
+    body = text(response)
+    assert 'name="confirm" value="yes" id="save-anyway">Save anyway</button>' in body and 'id="wizard-save"' not in body
+    assert 'name="client_secret" value=""' in body
+    seen.assert_never_shown(idp.client_secret)
+
+
+def test_save_after_a_failed_test_says_how_it_failed(admin, seen, idp):
+    fields = oracle_fields(idp, client_secret="not-the-secret")
+    assert not try_connection(admin, fields).get_json()["ok"]
+    response = save(admin, fields)
+    assert response.status_code == 200 and app_count() == 0
+    asked = found(r'id="save-unconfirmed"[^>]*data-failed="true">(.*?)</div>', response)
+    assert "Test connection failed with these settings. Save anyway?" in asked
+    assert "Failed at the token endpoint: " in asked and "invalid_client" in asked
+    seen.assert_never_shown("not-the-secret")
+
+
+def test_save_anyway_saves_what_failed(app, admin, idp):
+    fields = oracle_fields(idp, client_secret="not-the-secret")
+    try_connection(admin, fields)
+    response = save_anyway(admin, fields)
+    assert response.status_code == 303 and app_count() == 1
+    assert stored(app, "Oracle pull")[1].client_secret == "not-the-secret"
+
+
+def test_a_setting_changed_after_a_passing_test_asks_again(admin, idp):
+    assert try_connection(admin, oracle_fields(idp)).get_json()["ok"]
+    for changed in ({"client_id": "another-client"}, {"client_secret": "another-secret"}):
+        response = save(admin, oracle_fields(idp, **changed))
+        assert 'data-failed="false"' in found(r'(id="save-unconfirmed"[^>]*>)', response), changed
+    assert app_count() == 0
+    assert save(admin, oracle_fields(idp)).status_code == 303  # the tested settings, typed again
+
+
+def test_a_test_without_javascript_counts_for_save_too(admin, idp):
+    assert 'data-ok="true"' in text(save(admin, {**oracle_fields(idp), "action": "test"}))
+    assert save(admin, oracle_fields(idp)).status_code == 303 and app_count() == 1
+
+
+def test_the_form_asks_in_place_when_the_page_has_script(admin):
+    page = admin.get(WIZARD + "/connection", query_string={"provider": "custom", "method": "rest", "name": "X"})
+    assert re.search(r'<form [^>]*id="source-form"[^>]*data-confirm-untested', page.get_data(as_text=True))
+
+
+def test_the_same_form_saved_again_goes_to_the_app_it_made(admin, idp):
+    first = saved_after_a_test(admin, oracle_fields(idp))
+    again = save_anyway(admin, oracle_fields(idp))  # Back, then Save
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"].split("?")[0]
+    page = admin.get(again.headers["Location"])
+    assert "'Oracle pull' was saved already, when you first selected Save; nothing was created again." in text(page)
     assert app_count() == 1
 
 
