@@ -16,7 +16,7 @@ SERIES = {
 _NOUNS = {"writes": ("write", "writes"), "applied": ("change applied", "changes applied"),
           "refused": ("refusal", "refusals")}
 WIDTH, HEIGHT = 720, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 10, 22
+LEFT, RIGHT, TOP, BOTTOM = 40, 24, 10, 22
 SPARK_WIDTH, SPARK_HEIGHT = 96, 24
 
 
@@ -88,9 +88,9 @@ def _ceiling(value):
 
 def _grid(top, y):
     lines = []
-    for value in sorted({0, top // 2, top}):
+    for value in sorted({0, top / 2, top}) if top > 1 else (0, 1):
         lines.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
-                     f'<text class="chart-axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')
+                     f'<text class="chart-axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>')
     return "".join(lines)
 
 
