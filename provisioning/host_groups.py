@@ -1,12 +1,16 @@
-"""Host group memberships that follow a user's IdP groups, the app's mapping and its default groups."""
+"""Host group memberships that follow a user's IdP groups, the app's mapping and its default groups.
 
-from dataclasses import dataclass
+One plan step (wanted versus held, for a chunk of users) and one apply step: the SCIM writes run both at
+once (sync), a reconcile (provisioning/reconcile) plans first, shows the plan, and applies it later.
+"""
+
+from dataclasses import dataclass, field
 
 from rules.targets import targets_of
 from store import host
 from store.trail import audit
 
-_CHUNK = 500
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -18,31 +22,59 @@ class Target:
     because: str  # for the audit trail
 
 
+@dataclass
+class Plan:
+    """The memberships to add and remove for a chunk of users.
+
+    adds: {(host group name, reason, because): [user ids]}; removes: {(host group id, name, why): [user ids]}."""
+
+    adds: dict = field(default_factory=dict)
+    removes: dict = field(default_factory=dict)
+
+    def __bool__(self):
+        return bool(self.adds or self.removes)
+
+
+@dataclass(frozen=True)
+class Trail:
+    """How apply() records what it did: the operation, and what each reason ends with."""
+
+    operation: str = "host-membership"
+    group_operation: str = "host-group"
+    note: str = ""
+
+
+SCIM_WRITE = Trail()
+
+
 def sync(app, options, user_ids, new_users=()):
     """Bring these users' host groups in line with this app's IdP groups and default groups."""
-    user_ids = list(user_ids)
-    for start in range(0, len(user_ids), _CHUNK):
-        chunk = user_ids[start:start + _CHUNK]
-        _sync_chunk(app, options, chunk, set(new_users))
+    user_ids, new_users = list(user_ids), set(new_users)
+    for start in range(0, len(user_ids), CHUNK):
+        chunk = user_ids[start:start + CHUNK]
+        planned = plan(app, options, chunk, new_users)
+        if planned:  # the audit's subjects are read only when there is something to record
+            apply(app, planned, host.usernames(chunk))
 
 
-def _sync_chunk(app, options, user_ids, new_users):
+def plan(app, options, user_ids, new_users=(), held=None):
+    """The Plan bringing a chunk of users (at most CHUNK) in line; reads their IdP groups and, unless given as
+    held ({user id: host.memberships()'s value}), their host memberships: two queries."""
     idp_groups = host.idp_groups(user_ids) if options.import_groups else {}
-    current = host.memberships(user_ids)
-    adds, removes = {}, {}
+    current = host.memberships(user_ids) if held is None else held
+    planned = Plan()
     for user_id in user_ids:
         wanted = _wanted(options, idp_groups.get(user_id, ()), user_id in new_users)
         keep = set(wanted) | {name.lower() for name in options.default_groups}
-        held = current.get(user_id, {})
+        owned = current.get(user_id, {})
         for key, target in wanted.items():
-            if key not in held:
-                adds.setdefault((target.name, target.reason, target.because), []).append(user_id)
-        for key, (group_id, name, source, reason) in held.items():
+            if key not in owned:
+                planned.adds.setdefault((target.name, target.reason, target.because), []).append(user_id)
+        for key, (group_id, name, source, reason) in owned.items():
             why = None if key in keep else _revoked_because(app, options, source, reason)
             if why:
-                removes.setdefault((group_id, name, why), []).append(user_id)
-    if adds or removes:  # the audit's subjects are read only when there is something to record
-        _apply(app, adds, removes, host.usernames(user_ids))
+                planned.removes.setdefault((group_id, name, why), []).append(user_id)
+    return planned
 
 
 def _wanted(options, idp_groups, is_new):
@@ -69,26 +101,28 @@ def _revoked_because(app, options, source, reason):
     return None if options.keep_existing_groups else "keep_existing_groups is off"
 
 
-def _apply(app, adds, removes, names):
-    for (name, reason, because), user_ids in adds.items():
-        host.add_members(_host_group(app, name).id, user_ids, app.id, reason)
-        _record(app, f"added to host group '{name}' ({because})", user_ids, names)
-    for (group_id, name, why), user_ids in removes.items():
+def apply(app, planned, names, trail=SCIM_WRITE):
+    """Write a Plan: adds (a missing host group is created), then removes; one audit event per user and host
+    group. names: {user id: host username}, the events' subjects."""
+    for (name, reason, because), user_ids in planned.adds.items():
+        host.add_members(_host_group(app, name, trail).id, user_ids, app.id, reason)
+        _record(app, trail, f"added to host group '{name}' ({because})", user_ids, names)
+    for (group_id, name, why), user_ids in planned.removes.items():
         host.remove_members(group_id, user_ids)
-        _record(app, f"removed from host group '{name}' ({why})", user_ids, names)
+        _record(app, trail, f"removed from host group '{name}' ({why})", user_ids, names)
 
 
-def _record(app, what, user_ids, names):
+def _record(app, trail, what, user_ids, names):
     """One event per user, so a user's history shows every host group it gained or lost."""
-    audit.record_each(app, "host-membership", "applied", "{subject} " + what,
+    audit.record_each(app, trail.operation, "applied", "{subject} " + what + trail.note,
                       [(uid, names.get(uid, uid)) for uid in user_ids], resource_type="User")
 
 
-def _host_group(app, name):
+def _host_group(app, name, trail):
     """The host group called name in the app's directory, created on the fly when missing."""
     group = host.group_named(app.directory_id, name)
     if group is None:
         group = host.create_group(app.directory_id, name, app)
-        audit.record(app, "host-group", "applied", f"created host group '{name}' on the fly",
+        audit.record(app, trail.group_operation, "applied", f"created host group '{name}' on the fly" + trail.note,
                      resource_type="Group", subject=name)
     return group
