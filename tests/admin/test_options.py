@@ -102,7 +102,7 @@ def test_page_shows_every_option_with_its_help(admin, oracle):
     for key, text in PAGE_HELP.items():
         assert f'id="{key}"' in html, key
         assert str(escape(text)) in html, key
-    for legend in ("Directory Selection", "Users", "Groups", "Manual Group Mapping", "Traffic log"):
+    for legend in ("Directory", "Users", "Groups", "Manual Group Mapping", "Traffic log"):
         assert f"<legend>{legend}</legend>" in html
     form = read_form(response)
     assert form.data["mapping-0-idp"] == "Engineering"

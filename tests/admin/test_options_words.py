@@ -37,7 +37,7 @@ def test_each_option_has_the_plugins_label_and_its_key_in_small_print(admin, opt
         assert f'<small class="option-key">Command line: <code>{key}</code></small>' in help_line
         assert not help_line.startswith("<code>"), key  # the admin's words come first, the key after
     page = text(admin.get(options_page))
-    assert "<legend>Directory Selection</legend>" in page and "<legend>Manual Group Mapping</legend>" in page
+    assert "<legend>Directory</legend>" in page and "<legend>Manual Group Mapping</legend>" in page
     assert '<label for="directory">Directory Selection</label>' in page
 
 
