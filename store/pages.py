@@ -461,8 +461,11 @@ def scim_group_nested(group, limit=PAGE_SIZE):
 
 
 def scim_group_history(group, limit=HISTORY_SIZE):
-    """The audit events about a SCIM group, newest first: by its id, or by its name (a refused create has no id)."""
-    by_name = (AuditEvent.subject == group["display_name"]) & (AuditEvent.resource_type == "Group")
+    """The audit events about a SCIM group, newest first: by its id, or by its name (a refused create has no id).
+
+    The host group made for it carries the same name and is another group: name matches count for writes only."""
+    by_name = ((AuditEvent.subject == group["display_name"]) & (AuditEvent.resource_type == "Group")
+               & AuditEvent.operation.in_(operations.WRITES))
     return list(AuditEvent.select().where((AuditEvent.resource_id == group["id"]) | by_name)
                 .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
 

@@ -89,8 +89,9 @@ def _ceiling(value):
 def _grid(top, y):
     lines = []
     for value in sorted({0, top / 2, top}) if top > 1 else (0, 1):
-        lines.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
-                     f'<text class="chart-axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>')
+        at = y(value)
+        lines.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{at:.1f}" y2="{at:.1f}"/>'
+                     f'<text class="chart-axis" x="{LEFT - 6}" y="{at + 4:.1f}" text-anchor="end">{value:g}</text>')
     return "".join(lines)
 
 

@@ -94,6 +94,14 @@ def test_a_scim_group_has_its_page(admin, scim, idp_app):
     assert 'aria-label="Breadcrumb"' in html and f'href="{ADMIN}/groups/scim">SCIM groups</a>' in html
 
 
+def test_a_scim_groups_history_leaves_out_the_host_group_of_the_same_name(admin, scim):
+    sales = push_group(scim, "Sales", provision(scim, "bjensen"))  # unmapped: a host group "Sales" is made
+    activity = admin.get(ADMIN + "/activity?user=Sales").get_data(as_text=True)
+    assert 'data-operation="host-group"' in activity  # the host group's event, also named Sales
+    html = admin.get(f"{ADMIN}/groups/scim/{sales}").get_data(as_text=True)
+    assert re.findall(r'<tr data-operation="([^"]+)" data-outcome="applied">', html) == ["create-group"]
+
+
 def test_a_scim_group_that_maps_to_nothing_says_why(admin, scim, idp_app):
     with db.connection_context():
         apps.set_options(idp_app[0].name, {"group_exclude": "^Temp"})

@@ -13,7 +13,8 @@ def recorded(source):
     """The operation names a module's source passes to the audit trail, as string constants.
 
     Found: the operation argument of audit.record / record_each; a local helper's argument that the helper
-    forwards as its own `operation` parameter; and values assigned to a variable named `operation`."""
+    forwards as its own `operation` parameter; values assigned to a name, field or keyword argument called
+    `operation` or `..._operation` (a value object carrying the operation to record)."""
     tree = ast.parse(source)
     positions = dict(AUDIT_CALLS)
     for function in ast.walk(tree):
@@ -28,9 +29,18 @@ def recorded(source):
             argument = node.args[positions[name]] if len(node.args) > positions[name] else None
             argument = argument or next((k.value for k in node.keywords if k.arg == "operation"), None)
             found |= _strings(argument)
+        if isinstance(node, ast.Call):
+            found |= {value for keyword in node.keywords if _names_operation(keyword.arg)
+                      for value in _strings(keyword.value)}
         elif isinstance(node, ast.Assign):
             found |= _assigned_to_operation(node)
+        elif isinstance(node, ast.AnnAssign) and _names_operation(getattr(node.target, "id", None)):
+            found |= _strings(node.value)
     return found
+
+
+def _names_operation(name):
+    return bool(name) and (name == "operation" or name.endswith("_operation"))
 
 
 def _called(call):
@@ -48,11 +58,11 @@ def _is_audit_call(call, positions):
 def _assigned_to_operation(node):
     found = set()
     for target in node.targets:
-        if isinstance(target, ast.Name) and target.id == "operation":
+        if isinstance(target, ast.Name) and _names_operation(target.id):
             found |= _strings(node.value)
         elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
             for element, value in zip(target.elts, node.value.elts):
-                if isinstance(element, ast.Name) and element.id == "operation":
+                if isinstance(element, ast.Name) and _names_operation(element.id):
                     found |= _strings(value)
     return found
 
@@ -95,8 +105,15 @@ def write(app, local):
     _record(app, None, "helped-thing", "x")
     operation, what = "assigned-thing", "made"
     traffic.record(app, "not-an-operation")
+    RECONCILE = Trail(operation="keyword-thing", group_operation="other-keyword-thing", note="not-an-operation")
+
+class Trail:
+    operation: str = "field-thing"
+    group_operation: str = "group-field-thing"
 '''
-    assert recorded(source) == {"update-thing", "create-thing", "made-thing", "kept-thing", "each-thing", "helped-thing", "assigned-thing"}
+    assert recorded(source) == {"update-thing", "create-thing", "made-thing", "kept-thing", "each-thing",
+                                "helped-thing", "assigned-thing", "keyword-thing", "other-keyword-thing",
+                                "field-thing", "group-field-thing"}
 
 
 def test_the_lists_hold_connect_and_no_operation_twice():
