@@ -1,9 +1,11 @@
 """Test Connection: try a source once, without retries, and say in admin words what worked or what failed."""
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .client import ScimClient
 from .errors import SourceError
+from .http import check_https
 
 STAGES = ("dns", "connect", "tls", "token", "api")
 
@@ -24,6 +26,9 @@ class Result:
 def test_connection(source, *, timeout=10.0, verify=True, transport=None):
     """Fetch a token if the source needs one, then read one user and one group; a Result either way."""
     try:
+        if transport is None:  # a real network: an https:// URL served by plain HTTP is told at once
+            for url, stage in _https_urls(source):
+                check_https(url, timeout=timeout, stage=stage)
         with ScimClient(source, timeout=timeout, verify=verify, retries=0, transport=transport) as client:
             found = client.check()
     except SourceError as error:
@@ -32,6 +37,18 @@ def test_connection(source, *, timeout=10.0, verify=True, transport=None):
 
 
 test_connection.__test__ = False  # a library function, not a pytest test
+
+
+def _https_urls(source):
+    """(url, stage) of each server the test calls over https://, once each: the token endpoint first."""
+    token_url = getattr(source, "token_url", None) if getattr(source, "auth", "oauth") == "oauth" else None
+    seen, urls = set(), []
+    for url, stage in ((token_url, "token"), (source.scim_base, "api")):
+        origin = urlsplit(url or "").netloc.lower()
+        if url and url.startswith("https://") and origin not in seen:
+            seen.add(origin)
+            urls.append((url, stage))
+    return urls
 
 
 def _found(source, found):

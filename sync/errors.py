@@ -74,6 +74,17 @@ def unreachable(exc, url, stage):
     return Unreachable(f"Calling {url} failed: {type(exc).__name__}: {exc}", code="network")
 
 
+def plain_http(url):
+    """The Unreachable error for an https:// URL whose server answered plain HTTP (no TLS at all)."""
+    target = httpx.URL(url)
+    plain = str(target.copy_with(scheme="http", port=target.port or 443))
+    return Unreachable("TLS handshake failed: the server answered plain HTTP — use http://", code="plain_http",
+                       stage="tls", detail=f"{target.host} port {target.port or 443} speaks HTTP without TLS. On "
+                                           f"this machine, use {plain}; any other host needs TLS in front of it "
+                                           "(a reverse proxy with a certificate), since usersync sends its "
+                                           "secrets to other hosts over HTTPS only.")
+
+
 def scrub(text, secrets):
     """``text`` shortened to one line, with every secret replaced."""
     text = " ".join(str(text or "").split())
@@ -81,6 +92,11 @@ def scrub(text, secrets):
         if secret:
             text = text.replace(secret, "[redacted]")
     return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+
+
+def caused_by(exc, kind):
+    """Whether an exception of ``kind`` is in the chain of causes of ``exc``."""
+    return _find(exc, kind) is not None
 
 
 def _find(exc, kind):

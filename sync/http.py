@@ -1,16 +1,18 @@
-"""One httpx.Client with timeouts, and bounded retries with backoff on 429, 5xx and dropped connections."""
+"""One httpx.Client with timeouts, bounded retries with backoff on 429, 5xx and dropped connections, and the
+probe telling an https:// URL served by plain HTTP from a firewall."""
 
 import email.utils
 import functools
 import logging
 import random
+import socket
 import ssl
 import time
 
 import certifi
 import httpx
 
-from .errors import unreachable
+from .errors import caused_by, plain_http, unreachable
 
 log = logging.getLogger("usersync.sync")
 
@@ -19,6 +21,9 @@ RETRY_NETWORK = ("refused", "timeout", "network")  # DNS and TLS failures do not
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 60.0
 USER_AGENT = "usersync-sync/1"
+# A TLS server answers a ClientHello within a round trip; a plain-HTTP server may wait for the rest of a request
+# that never comes, until the client's whole timeout, which then reads like a firewall dropping the traffic.
+HANDSHAKE_WAIT = 1.5
 
 
 class Http:
@@ -41,7 +46,7 @@ class Http:
             except httpx.TransportError as exc:
                 error = unreachable(exc, url, stage)
                 if last or error.code not in RETRY_NETWORK:
-                    raise error from exc
+                    raise _explained(error, exc, url) from exc
                 self._wait(attempt, None, f"{error.code} calling {url}")
                 continue
             if last or response.status_code not in RETRY_STATUSES:
@@ -65,6 +70,73 @@ class Http:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def check_https(url, *, timeout, stage):
+    """Raise Unreachable (plain_http) if url is https:// and its server speaks plain HTTP, known within about
+    HANDSHAKE_WAIT seconds instead of a whole timeout. A TCP connection that fails raises what the request
+    would (so nothing is waited for twice); every other outcome is left to the request, which names it."""
+    target = httpx.URL(url)
+    if target.scheme != "https":
+        return
+    address = (target.host, target.port or 443)
+    try:
+        connection = socket.create_connection(address, timeout=timeout)
+    except OSError as exc:
+        raise unreachable(_as_httpx(exc), url, stage) from exc
+    with connection:
+        if _handshakes(connection, target.host):
+            return
+    if _answers_plain_http(target):
+        raise plain_http(url)
+
+
+def _explained(error, exc, url):
+    """A failed TLS handshake, or a connection timing out, told as plain HTTP when that is what the server speaks
+    (a certificate refused came from a TLS server: nothing to explain)."""
+    handshake = error.code == "tls" and not caused_by(exc, ssl.SSLCertVerificationError)
+    timed_out = error.code == "timeout" and error.stage == "connect"
+    target = httpx.URL(url)
+    if (handshake or timed_out) and target.scheme == "https" and _answers_plain_http(target):
+        return plain_http(url)
+    return error
+
+
+def _handshakes(connection, host):
+    """Whether the server completes a TLS handshake in HANDSHAKE_WAIT (its certificate is not checked here)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection.settimeout(HANDSHAKE_WAIT)
+    try:
+        with context.wrap_socket(connection, server_hostname=host):
+            return True
+    except (ssl.SSLError, OSError):
+        return False
+
+
+# What TLS servers answer a plain HTTP request with (nginx; Apache): they speak HTTPS, only not this way.
+_TLS_PORT_ANSWERS = (b"sent to HTTPS port", b"SSL-enabled server port")
+
+
+def _answers_plain_http(target):
+    """Whether the server at the URL's host and port answers a plain HTTP request as a plain HTTP server."""
+    answer = b""
+    try:
+        with socket.create_connection((target.host, target.port or 443), timeout=HANDSHAKE_WAIT) as connection:
+            connection.sendall(b"GET / HTTP/1.0\r\nHost: " + target.netloc + b"\r\nConnection: close\r\n\r\n")
+            while len(answer) < 1024 and (chunk := connection.recv(1024)):
+                answer += chunk
+    except OSError:  # refused, or quiet: whatever came before the timeout still counts
+        pass
+    return answer.startswith(b"HTTP/") and not any(words in answer for words in _TLS_PORT_ANSWERS)
+
+
+def _as_httpx(exc):
+    """A socket's failure to connect as the httpx error the request would have raised (for errors.unreachable)."""
+    error = (httpx.ConnectTimeout if isinstance(exc, TimeoutError) else httpx.ConnectError)(str(exc))
+    error.__cause__ = exc
+    return error
 
 
 @functools.cache

@@ -1,5 +1,6 @@
-"""The test IdP (tests/idp_source.py), and local servers that fail the way real ones do: TLS, silence."""
+"""The test IdP (tests/idp_source.py), and local servers that fail the way real ones do: TLS, plain HTTP, silence."""
 
+import http.server
 import socket
 import ssl
 import subprocess
@@ -71,6 +72,102 @@ def tls_server(certificates):
 
     def start(name):
         servers.append(TlsServer(*certificates[name]))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802  (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    do_HEAD = do_GET  # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+class PlainHttpServer:
+    """Plain HTTP (no TLS) on 127.0.0.1, in a thread: how it meets a TLS ClientHello depends on ``kind``.
+
+    "http.server": Python's own; it reads a request line up to a newline, so a ClientHello either gets a 400 at
+    once or waits (its random bytes decide). "waits": reads until the blank line ending a request's headers, as
+    waitress and nginx do, so a ClientHello waits until the client gives up. "at once": answers any first bytes
+    with a 400 and hangs up. "nginx's TLS port": the same, in the words nginx's HTTPS port answers plain HTTP with
+    (it speaks TLS, only not a version this client offers).
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+        if kind == "http.server":
+            self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+            self.port = self.server.server_address[1]
+            self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            daemon=True)
+        else:
+            self.server = None
+            self.listener = socket.create_server(("127.0.0.1", 0))
+            self.listener.settimeout(0.05)
+            self.port = self.listener.getsockname()[1]
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def https_url(self):
+        return f"https://127.0.0.1:{self.port}"
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection):
+        connection.settimeout(5)
+        try:
+            received = b""
+            while chunk := connection.recv(4096):
+                received += chunk
+                if self.kind != "waits" or b"\r\n\r\n" in received:
+                    connection.sendall(self._answer_to(received))
+                    break
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def _answer_to(self, received):
+        if self.kind == "nginx's TLS port":
+            body = b"<html><center>The plain HTTP request was sent to HTTPS port</center></html>"
+            return b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        status = b"200 OK" if received.startswith((b"GET ", b"HEAD ")) else b"400 Bad Request"
+        return b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n\r\n"
+
+    def close(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        else:
+            self._stop.set()
+            self._thread.join(timeout=5)
+            self.listener.close()
+
+
+@pytest.fixture
+def plain_http_server():
+    """A factory: plain_http_server("waits") is a running PlainHttpServer of that kind."""
+    servers = []
+
+    def start(kind):
+        servers.append(PlainHttpServer(kind))
         return servers[-1]
 
     yield start

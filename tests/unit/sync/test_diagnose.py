@@ -2,6 +2,8 @@
 
 import ssl
 
+import pytest
+
 from sync.diagnose import test_connection as diagnose
 from sync.sources import OracleSource, ScimSource
 
@@ -117,3 +119,56 @@ def test_server_error_is_not_retried_in_a_diagnosis(idp_source):
     idp_source.fail_api(500, times=1)
     result = diagnose(idp_source.oracle_source(), **QUICK)
     assert (result.code, len(idp_source.api_calls())) == ("server_error", 1)
+
+
+@pytest.mark.parametrize("kind", ["http.server", "waits", "at once"])
+def test_an_https_url_served_by_plain_http_says_so_not_timeout(plain_http_server, kind):
+    server = plain_http_server(kind)
+    # The whole timeout is long: a plain-HTTP server that waits for the rest of a request would have it run out.
+    result = diagnose(ScimSource(server.https_url + "/scim/v2", bearer_token="t"), timeout=10.0)
+    assert (result.ok, result.stage, result.code) == (False, "tls", "plain_http")
+    assert result.message == "TLS handshake failed: the server answered plain HTTP — use http://"
+    assert f"use http://127.0.0.1:{server.port}/scim/v2" in result.detail
+
+
+def test_a_plain_http_token_endpoint_is_found_first(plain_http_server, idp_source):
+    server = plain_http_server("waits")
+    source = idp_source.scim_source(auth="oauth", token_url=server.https_url + "/oauth/token")
+    result = diagnose(source, timeout=10.0)
+    assert (result.stage, result.code) == ("tls", "plain_http")
+    assert idp_source.api_calls() == []
+
+
+def test_a_pull_tells_plain_http_once_the_handshake_fails(plain_http_server):
+    from sync.client import ScimClient
+    from sync.errors import Unreachable
+
+    server = plain_http_server("waits")
+    with ScimClient(ScimSource(server.https_url + "/scim/v2", bearer_token="t"), timeout=0.5, retries=0) as client:
+        with pytest.raises(Unreachable) as caught:
+            client.check()
+    assert (caught.value.stage, caught.value.code) == ("tls", "plain_http")
+
+
+def test_a_silent_https_port_is_still_a_timeout(silent_port):
+    result = diagnose(ScimSource(f"https://127.0.0.1:{silent_port}/scim/v2", bearer_token="t"), timeout=0.5)
+    assert (result.stage, result.code) == ("connect", "timeout")
+
+
+def test_a_refused_certificate_is_not_taken_for_plain_http(tls_server):
+    from sync.client import ScimClient
+    from sync.errors import Unreachable
+
+    server = tls_server("self_signed")
+    with ScimClient(ScimSource(f"https://127.0.0.1:{server.port}/scim/v2", bearer_token="t"), timeout=2.0,
+                    retries=0) as client:
+        with pytest.raises(Unreachable) as caught:
+            client.check()
+    assert caught.value.code == "tls" and "self-signed certificate" in str(caught.value)
+
+
+def test_a_tls_port_answering_plain_http_in_words_is_not_taken_for_plain_http(plain_http_server):
+    server = plain_http_server("nginx's TLS port")
+    result = diagnose(ScimSource(server.https_url + "/scim/v2", bearer_token="t"), timeout=2.0)
+    assert (result.stage, result.code) == ("tls", "tls")
+    assert result.message.startswith("The TLS handshake with 127.0.0.1 failed")
