@@ -31,6 +31,14 @@ def group_named(directory_id, name):
     return _HOST_GROUP.first(directory_id, name.lower())
 
 
+def existing(directory_id, lowers):
+    """Those of these lower-cased names that name a host group of a directory."""
+    if not lowers:
+        return set()
+    return {lower for (lower,) in HostGroup.select(HostGroup.name_lower).where(
+        (HostGroup.directory == directory_id) & HostGroup.name_lower.in_(list(lowers))).tuples()}
+
+
 def create_group(directory_id, name, app):
     """A new host group in a directory, created by an app."""
     return HostGroup.create(directory=directory_id, name=name, name_lower=name.lower(), created_by=app.id,
@@ -46,6 +54,11 @@ def add_members(group_id, user_ids, app_id, reason):
 def remove_members(group_id, user_ids):
     """Take users out of a host group."""
     HostMembership.delete().where((HostMembership.group == group_id) & HostMembership.user.in_(user_ids)).execute()
+
+
+def remove_all(user_ids):
+    """Take users out of every host group they are in."""
+    HostMembership.delete().where(HostMembership.user.in_(list(user_ids))).execute()
 
 
 # Every SCIM write runs these: their SQL is generated once (store.sql).

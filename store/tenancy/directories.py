@@ -85,3 +85,8 @@ def find(name):
     name = name.strip()
     return (Directory.select().where(peewee.fn.LOWER(Directory.name) == name.lower())
             .order_by(Directory.name != name, Directory.id).first())
+
+
+def names():
+    """{directory id: name} of every directory."""
+    return dict(Directory.select(Directory.id, Directory.name).tuples())

@@ -122,6 +122,12 @@ def query(*, app=None, since=None, until=None, subject=None, outcome=None, opera
     return list(rows)
 
 
+def latest(app, operations):
+    """The newest event of an app among these operations, or None."""
+    return (AuditEvent.select().where((AuditEvent.app == app.id) & AuditEvent.operation.in_(list(operations)))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).first())
+
+
 def count(**filters):
     """How many events match the filters query() takes (limit and offset aside)."""
     return _filtered(**filters).count()

@@ -17,6 +17,9 @@ RUNS = ("pull-sync",)
 # What an admin changed: an app's options, the app itself, its pull source and schedule.
 ADMIN = ("settings", "app", "sync-source", "sync-schedule")
 
-OPERATIONS = WRITES + EFFECTS + CONNECTIONS + RUNS + ADMIN
+# Options applied to the users already there (usersync apps reapply): one event per change, and the run's summary.
+RECONCILES = ("reconcile",)
+
+OPERATIONS = WRITES + EFFECTS + CONNECTIONS + RUNS + ADMIN + RECONCILES
 # Operations whose applied events changed a user, a group or a membership on the host.
-CHANGES = WRITES + EFFECTS
+CHANGES = WRITES + EFFECTS + RECONCILES
