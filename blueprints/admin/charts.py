@@ -21,20 +21,25 @@ SPARK_WIDTH, SPARK_HEIGHT = 96, 24
 
 
 def chart(counts, title):
-    """The chart of counts: a line per series, the axis labels, and each bucket's numbers on hover."""
+    """The chart of counts: writes as bars, changes applied and refusals as lines over them (so equal
+    counts never hide one another), the axis labels, and each bucket's numbers on hover."""
     top = _ceiling(max(max(values) for values in counts.series.values()))
-    step = (WIDTH - LEFT - RIGHT) / max(1, len(counts.starts) - 1)
-    x = [LEFT + i * step for i in range(len(counts.starts))]
+    step = (WIDTH - LEFT - RIGHT) / len(counts.starts)
+    x = [LEFT + (i + 0.5) * step for i in range(len(counts.starts))]  # the middle of each bucket
 
     def y(value):
         return TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / top)
 
     parts = [_grid(top, y), _x_labels(counts, x)]
-    for name, values in counts.series.items():
+    parts.extend(f'<rect class="chart-bar chart-writes" x="{x[i] - step * 0.3:.1f}" y="{y(v):.1f}" '
+                 f'width="{step * 0.6:.1f}" height="{y(0) - y(v):.1f}"/>'
+                 for i, v in enumerate(counts.series["writes"]) if v)
+    for name in ("applied", "refused"):
+        values = counts.series[name]
         parts.append(_line(f"chart-line chart-{name}", x, [y(v) for v in values]))
         parts.extend(f'<circle class="chart-dot chart-{name}" cx="{x[i]:.1f}" cy="{y(v):.1f}" r="2.5"/>'
                      for i, v in enumerate(values) if v)
-    parts.extend(_hover(counts, i, x[i] - step / 2, step) for i in range(len(counts.starts)))
+    parts.extend(_hover(counts, i, LEFT + i * step, step) for i in range(len(counts.starts)))
     summary = ", ".join(counted(counts.total(name), name) for name in counts.series)
     return Markup(
         f'<svg class="chart" id="activity-chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -112,5 +117,5 @@ def _line(css, x, y):
 def _hover(counts, i, left, width):
     """A column as tall as the chart, its bucket's numbers as its title (what the browser shows on hover)."""
     numbers = ", ".join(counted(counts.series[name][i], name) for name in counts.series)
-    return (f'<rect class="chart-hover" x="{max(left, LEFT - 4):.1f}" y="{TOP}" width="{width:.1f}" '
+    return (f'<rect class="chart-hover" x="{left:.1f}" y="{TOP}" width="{width:.1f}" '
             f'height="{HEIGHT - TOP - BOTTOM}"><title>{bucket_label(counts, i)} UTC: {numbers}</title></rect>')

@@ -48,7 +48,8 @@ def test_the_chart_counts_writes_changes_and_refusals_of_the_last_24_hours(admin
     assert "2 writes, 3 changes applied, 1 refusal." in svg  # its description, for a screen reader
     assert len(re.findall(r'<rect class="chart-hover"', svg)) == 24  # each hour's numbers on hover
     assert re.search(r"<title>\d{4}-\d\d-\d\d \d\d:00 UTC: 2 writes, 3 changes applied, 1 refusal</title>", svg)
-    assert len(re.findall(r'<polyline class="chart-line chart-(writes|applied|refused)"', svg)) == 3
+    assert len(re.findall(r'<rect class="chart-bar chart-writes"', svg)) == 1  # writes as bars, one hour had some
+    assert len(re.findall(r'<polyline class="chart-line chart-(applied|refused)"', svg)) == 2
     assert "style=" not in svg and "<script>" not in html  # the CSP allows neither inline
 
 
