@@ -12,7 +12,7 @@ from .provisioning import create_group, create_user, group_doc, make_app, patch_
 ADMIN_PREFIXES = ("/plugins/servlet/usersync/admin", "/plugins/servlet/usersync/configure")
 LOGIN = "/plugins/servlet/usersync/admin/login"
 # What a load balancer, a browser before sign-in, or anyone at all may reach.
-PUBLIC = {"/", "/static/<path:filename>", "/health", "/ready"}
+PUBLIC = {"/", "/favicon.ico", "/static/<path:filename>", "/health", "/ready"}
 VALUES = {"urn": "urn:x", "name": "User", "filename": "admin.css"}  # others: 1 for <int:…>, else "x"
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
