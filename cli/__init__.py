@@ -9,6 +9,7 @@ from .apps import apps
 from .audit import audit, traffic
 from .backup import backup, restore
 from .directories import directories
+from .reconcile import reapply
 from .serve import serve
 from .simulate import simulate
 from .sync import sync, sync_source
@@ -54,6 +55,7 @@ def main():
 
 
 main.add_command(serve)
+apps.add_command(reapply)
 main.add_command(apps)
 main.add_command(audit)
 main.add_command(traffic)

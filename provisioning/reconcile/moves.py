@@ -56,16 +56,18 @@ def run(state):
 def _plan(state, start, changes):
     graph = _load(start)
     components = _components(graph, start)
-    blocked = [_structural(state, graph, component) for component in components]
+    starting = set(start)
+    sources = [graph.users[next(u for u in users if u in starting)][2] for users, _groups in components]
+    blocked = [_structural(state, graph, component, source) for component, source in zip(components, sources)]
     clashes = _clashes(state, graph, [c for c, why in zip(components, blocked) if not why])
     planned = []
-    for component, why in zip(components, blocked):
+    for component, why, source in zip(components, blocked, sources):
         users, groups = component
         why = why or next((clashes[node] for node in (*users, *groups) if node in clashes), None)
-        source = graph.users[users[0]][2]
         if why:
             state.refused.update(users)
-            changes.extend(_refusal(state, graph, uid, source, why) for uid in users)
+            changes.extend(_refusal(state, graph, uid, source, why) for uid in users
+                           if graph.users[uid][0] == state.app.id and graph.users[uid][1])
             continue
         planned.append(_moving(state, graph, component, source, changes))
     return planned
@@ -116,10 +118,9 @@ def _components(graph, start):
             for r in wanted]
 
 
-def _structural(state, graph, component):
-    """Why a component cannot move whatever the target holds, or None."""
+def _structural(state, graph, component, source):
+    """Why a component cannot move from source whatever the target holds, or None."""
     users, groups = component
-    source = graph.users[users[0]][2]
     for uid in users:
         app_id, visible, directory_id, _name, host_name = graph.users[uid]
         if app_id != state.app.id:

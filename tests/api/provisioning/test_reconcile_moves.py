@@ -1,0 +1,73 @@
+"""Reconcile after the app's directory changed: its users move there with their SCIM groups, or are named
+in a conflict and stay."""
+
+from . import create_group, create_user, host_groups, host_user, make_app, ok
+from .reconciling import kinds, reapply
+
+OTHER = "Jira Other Directory"
+
+
+def _move_app(client, directory=OTHER):
+    from models import db
+    from store.tenancy import apps
+
+    with db.connection_context():
+        apps.configure(client.name, directory=directory, create_directory=True)
+    return client.record.directory_id
+
+
+def test_users_and_their_groups_move_into_the_new_directory_and_the_idps_ids_answer_again(app):
+    client = make_app(app, "Acme")
+    people = [create_user(client, name) for name in ("alice", "bob")]
+    group = create_group(client, "Engineering", *(p["id"] for p in people))
+    assert host_groups(people[0]["id"]) == ["Engineering"]
+    target = _move_app(client)
+    assert client.get(f"/Users/{people[0]['id']}").status_code == 404  # stranded
+
+    planned, changes = reapply(client, dry_run=True)
+    assert (planned.counts.moved, planned.counts.groups_moved) == (2, 1)
+    assert planned.counts.leaves == {"Engineering (Confluence Internal Directory)": 2}
+    assert planned.counts.joins == {"Engineering": 2} and planned.counts.groups_created == 1
+    assert ("move", "alice", "Confluence Internal Directory", OTHER) in kinds(changes)
+    assert host_user(people[0]["id"]).directory_id != target  # nothing written
+
+    applied, done = reapply(client)
+    assert applied.counts.as_dict() == planned.counts.as_dict()
+    assert all(host_user(p["id"]).directory_id == target for p in people)
+    assert ok(client.get(f"/Users/{people[0]['id']}"))["userName"] == "alice"
+    members = ok(client.get(f"/Groups/{group['id']}"))["members"]
+    assert sorted(m["value"] for m in members) == sorted(p["id"] for p in people)
+    assert host_groups(people[1]["id"]) == ["Engineering"]  # the new directory's host group
+    assert reapply(client, dry_run=True)[0].counts.changes == 0
+
+
+def test_a_user_the_new_directory_already_has_stays_with_its_groups_and_is_named(app):
+    client = make_app(app, "Acme")
+    alice, bob, carol = (create_user(client, name) for name in ("alice", "bob", "carol"))
+    create_group(client, "Engineering", alice["id"], bob["id"])
+    other = make_app(app, "Okta", provider="okta", directory=OTHER)
+    create_user(other, "bob")  # the new directory's own bob
+    _move_app(client)
+    for dry_run in (True, False):
+        result, changes = reapply(client, dry_run=dry_run)
+        conflicts = {c.subject: c.detail for c in changes if c.kind == "conflict"}
+        assert set(conflicts) == {"alice", "bob"} and result.counts.moved == 1  # carol alone moves
+        assert "already has a user with the userName 'bob'" in conflicts["alice"]
+        assert all(c.about == "move" for c in changes if c.kind == "conflict")
+    assert client.get(f"/Users/{alice['id']}").status_code == 404
+    assert ok(client.get(f"/Users/{carol['id']}"))["userName"] == "carol"
+    assert host_groups(alice["id"]) == ["Engineering"]  # left as it was
+
+
+def test_a_group_shared_with_another_apps_user_is_not_moved_and_its_members_are_named(app):
+    client = make_app(app, "Acme")
+    other = make_app(app, "Okta", provider="okta")
+    alice = create_user(client, "alice")
+    dave = create_user(other, "dave")
+    create_group(client, "Everyone", alice["id"], dave["id"])
+    _move_app(client)
+    result, changes = reapply(client)
+    (conflict,) = [c for c in changes if c.kind == "conflict"]
+    assert conflict.subject == "alice" and "'dave', which another app provisioned" in conflict.detail
+    assert result.counts.moved == 0 and host_user(dave["id"]).directory_id == other.directory_id
+
