@@ -9,10 +9,12 @@ from .apps import apps
 from .audit import audit, traffic
 from .backup import backup, restore
 from .directories import directories
+from .groups import groups
 from .reconcile import reapply
 from .serve import serve
 from .simulate import simulate
 from .sync import sync, sync_source
+from .users import users
 
 
 def _create_app():
@@ -60,6 +62,8 @@ main.add_command(apps)
 main.add_command(audit)
 main.add_command(traffic)
 main.add_command(directories)
+main.add_command(users)
+main.add_command(groups)
 main.add_command(simulate)
 main.add_command(admin)
 main.add_command(backup)
