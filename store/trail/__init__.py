@@ -1,1 +1,1 @@
-"""What happened: the audit trail, the traffic log and what both redact."""
+"""What happened: the audit trail, its operations and its counts over time, the traffic log and what both redact."""
