@@ -53,7 +53,7 @@ def add_members(group_id, user_ids, app_id, reason):
 
 def remove_members(group_id, user_ids):
     """Take users out of a host group."""
-    HostMembership.delete().where((HostMembership.group == group_id) & HostMembership.user.in_(user_ids)).execute()
+    _REMOVE.run(group_id, list(user_ids))
 
 
 def remove_all(user_ids):
@@ -67,6 +67,8 @@ _HOST_GROUP = Prepared(lambda directory_id, lower: HostGroup.select().where(
     (HostGroup.directory == directory_id) & (HostGroup.name_lower == lower)).limit(1))
 _IDP_GROUPS = Prepared(lambda ids: Membership.select(Membership.member_id, Group.display_name).join(Group)
                        .where(Membership.member_id.in_(ids)))
+_REMOVE = Prepared(lambda group_id, ids: HostMembership.delete().where(
+    (HostMembership.group == group_id) & HostMembership.user.in_(ids)))
 _HOST_MEMBERSHIPS = Prepared(lambda ids: HostMembership.select(
     HostMembership.user, HostGroup.id, HostGroup.name, HostGroup.name_lower, HostMembership.source_app,
     HostMembership.reason).join(HostGroup).where(HostMembership.user.in_(ids)))

@@ -141,9 +141,9 @@ def _apply(state, batch):
     app, note = state.app, state.trail.note
     for row, name in batch.renames:
         provisioned.rename(row.id, name)
-        audit.record(app, "reconcile", "applied", f"renamed host user '{row.host_username}' to '{name}' "
-                     f"(username rule){note}", resource_type="User", resource_id=row.id, subject=row.user_name,
-                     changes={"host_username": [row.host_username, name]})
+    audit.record_many(app, "reconcile", "applied", [
+        (row.id, row.user_name, f"renamed host user '{row.host_username}' to '{name}' (username rule){note}",
+         {"host_username": [row.host_username, name]}) for row, name in batch.renames], resource_type="User")
     for active, rows in batch.status.items():
         provisioned.set_active([row.id for row in rows], active)
         audit.record_each(app, "reconcile", "applied",

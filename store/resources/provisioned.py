@@ -3,6 +3,7 @@
 from peewee import JOIN
 
 from models import IdpApp, User, utcnow
+from store import sql
 
 _COLUMNS = (User.id, User.user_name, User.user_name_lower, User.host_username, User.active, User.idp_active,
             User.directory_id)
@@ -48,8 +49,7 @@ def user_name_holders(directory_id, name_lowers):
 
 def rename(user_id, host_username):
     """Give a host user another host username (its SCIM document, which does not show it, stays as it is)."""
-    User.update(host_username=host_username, host_username_lower=host_username.lower()).where(
-        User.id == user_id).execute()
+    sql.update(User, user_id, host_username=host_username, host_username_lower=host_username.lower())
 
 
 def set_active(user_ids, active):

@@ -67,6 +67,19 @@ def record_each(app, operation, outcome, reason, subjects, *, resource_type=None
         sql.insert_many(AuditEvent, rows)
 
 
+def record_many(app, operation, outcome, events, *, resource_type=None):
+    """One event per (resource id, subject, reason, changes), inserted together as record_each's are."""
+    rows = [{"app": app.id if app is not None else None, "app_name": app.name if app is not None else None,
+             "operation": operation, "resource_type": resource_type, "outcome": outcome, "reason": storable(reason),
+             "resource_id": _clip(resource_id, AuditEvent.resource_id), "subject": _clip(subject, AuditEvent.subject),
+             "changes": None if changes is None else json.dumps(redaction.redact(changes), ensure_ascii=False,
+                                                                sort_keys=True, default=str),
+             "at": utcnow()}
+            for resource_id, subject, reason, changes in events]
+    with _within_transaction():
+        sql.insert_many(AuditEvent, rows)
+
+
 def _within_transaction():
     """The write's own transaction when there is one (a savepoint would cost two more statements
     per event); else a transaction of its own."""

@@ -6,7 +6,7 @@ from blueprints.scim import failures
 from store.trail import operations
 from tests.test_layers import ROOT, python_files
 
-AUDIT_CALLS = {"record": 1, "record_each": 1}  # audit.record(app, operation, ...): where the operation goes
+AUDIT_CALLS = {"record": 1, "record_each": 1, "record_many": 1}  # audit.record(app, operation, ...): where it goes
 
 
 def recorded(source):
