@@ -260,7 +260,10 @@ def _load_json(path):
     except json.JSONDecodeError as exc:
         raise BackupError(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                           "it may be truncated. Nothing was restored.") from None
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # cut inside a multi-byte character: the end is missing
+            raise BackupError(f"{path} is not valid JSON (it ends inside a UTF-8 character); it may be truncated. "
+                              "Nothing was restored.") from None
         raise BackupError(f"{path} is not UTF-8 text. Nothing was restored.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BackupError(f'{path} is not a usersync backup (no "format": "{FORMAT}" header).')

@@ -308,6 +308,14 @@ def test_a_truncated_json_backup_is_refused(tmp_path, cut):
         store_backup.load(path)
 
 
+def test_a_json_backup_cut_inside_a_character_is_called_truncated(tmp_path):
+    path = tmp_path / "store.json"
+    data = '{"format": "usersync-backup", "note": "Oracle → Jira"}'.encode()
+    path.write_bytes(data[:data.index("→".encode()) + 1])  # the file ends after the first of the arrow's 3 bytes
+    with pytest.raises(BackupError, match="is not valid JSON .*ends inside a UTF-8 character.*it may be truncated"):
+        store_backup.load(path)
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "neither a SQLite database nor a JSON export"),
     (b"PK\x03\x04 a zip file", "neither a SQLite database nor a JSON export"),
