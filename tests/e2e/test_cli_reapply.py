@@ -93,3 +93,19 @@ def test_idp_text_with_control_characters_is_escaped_in_the_table_and_exact_in_j
     assert "\x1b" not in out and "evil\\x1b[31mred" in out
     changes = _reapply_json(cli, "--dry-run")["changes"]
     assert {"evil\x1b[31mred"} == {c["before"] for c in changes if c["subject"] == "mallory"}
+
+
+def test_a_run_that_fails_exits_non_zero_saying_a_rerun_finishes_it(acme, monkeypatch):
+    from store.resources import provisioned
+
+    cli, _client = acme
+    cli.ok("apps", "set", "Acme", "username_regex=(.*)@.*", "username_replacement=$1")
+
+    def failing(user_id, name):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(provisioned, "rename", failing)
+    error = cli.refused("apps", "reapply", "Acme", "--batch-size", "2")
+    assert "The reapply stopped: disk full." in error and "run the command again to finish" in error
+    monkeypatch.undo()
+    assert "Applied 25 change(s) in 3 batch(es)" in cli.ok("apps", "reapply", "Acme", "--batch-size", "2")
