@@ -12,14 +12,15 @@ from provisioning.reconcile.engine import BATCH, run
 from provisioning.reconcile.plan import KINDS, Change, Counts, Result
 
 
-def preview(app, limit=200):
-    """(Result, the first limit changes) of a dry run: the counts cover every change."""
+def preview(app, limit=200, options=None, directory_id=None):
+    """(Result, the first limit changes) of a dry run, for the saved options or for options (and a directory) an
+    admin has not saved yet: the counts cover every change."""
     shown = []
 
     def keep(change):
         if len(shown) < limit:
             shown.append(change)
-    return run(app, dry_run=True, report=keep), shown
+    return run(app, dry_run=True, report=keep, options=options, directory_id=directory_id), shown
 
 
 __all__ = ["BATCH", "KINDS", "Change", "Counts", "Result", "preview", "run"]

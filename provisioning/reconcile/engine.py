@@ -28,6 +28,7 @@ class Run:
 
     app: object
     options: object
+    target: int  # the directory the app's users belong in
     dry_run: bool
     batch_size: int
     report: object  # change -> None
@@ -44,7 +45,7 @@ class Run:
 
     @property
     def directory_id(self):
-        return self.app.directory_id
+        return self.target
 
     def directory_name(self, directory_id):
         """A directory's name, for a move's before and after."""
@@ -66,14 +67,18 @@ class Run:
             self.released.clear()
 
 
-def run(app, dry_run=True, batch_size=BATCH, report=None):
+def run(app, dry_run=True, batch_size=BATCH, report=None, options=None, directory_id=None):
     """Apply (or with dry_run, plan) the app's options for the users it provisioned; returns the Result.
 
-    report(change) is called for each change, batch by batch, once it is applied (planned, in a dry run)."""
+    report(change) is called for each change, batch by batch, once it is applied (planned, in a dry run).
+    options (rules.options.Options) and directory_id plan for settings not saved yet, as a page previewing an
+    admin's change does: a dry run only."""
+    if not dry_run and (options is not None or directory_id is not None):
+        raise ValueError("Only a dry run plans for options or a directory not saved.")
     cause = _cause(app)
     note = f"; reconcile after {cause['operation']} event {cause['id']}" if cause else "; reconcile"
-    state = Run(app, load(app.options), dry_run, batch_size, report or (lambda change: None),
-                host_groups.Trail("reconcile", "reconcile", note))
+    state = Run(app, options or load(app.options), directory_id or app.directory_id, dry_run, batch_size,
+                report or (lambda change: None), host_groups.Trail("reconcile", "reconcile", note))
     moves.run(state)
     users.run(state)
     result = Result(app.name, dry_run, state.counts, cause, state.batches, completed=True)

@@ -1,5 +1,7 @@
 """Reconcile: each option kind changed after users were provisioned, planned in a dry run, then applied."""
 
+import pytest
+
 from . import (add_manual_membership, create_group, create_user, host_group_names, host_groups, host_user,
                make_app, ok, patch_body)
 from .reconciling import host_name, kinds, reapply, set_options
@@ -144,3 +146,23 @@ def test_a_reactivation_held_back_by_enable_users_is_applied_once_it_is_on(app):
     body = ok(client.get(f"/Users/{bob['id']}"))
     assert body["active"] is True and body["meta"]["version"] != version  # an ETag the IdP sees change
 
+
+
+def test_a_preview_plans_for_options_and_a_directory_not_saved_yet_and_writes_nothing(app):
+    from models import db
+    from provisioning import reconcile
+    from rules.options import load, merged
+    from store.tenancy import apps, directories
+
+    acme, people = _acme(app, users=2)
+    with db.connection_context():
+        record = apps.found(acme.app_id)
+        unsaved = merged(load(record.options), {"group_mapping": ACME})
+        result, shown = reconcile.preview(record, limit=3, options=unsaved)
+        assert result.counts.joins == {"jira-developers": 2, "confluence-users": 2} and len(shown) == 3
+        elsewhere = directories.create("Jira Other Directory")
+        assert reconcile.preview(record, directory_id=elsewhere.id)[0].counts.moved == 2
+        with pytest.raises(ValueError, match="Only a dry run"):
+            reconcile.run(record, dry_run=False, options=unsaved)
+    assert all(host_groups(p["id"]) == ["acme-group-01"] for p in people)
+    assert host_user(people[0]["id"]).directory_id == acme.directory_id
