@@ -18,7 +18,6 @@ from provisioning.reconcile import moves, users
 from provisioning.reconcile.plan import Counts, Result
 
 BATCH = 500
-CAUSES = ("settings", "app")  # the changes a reconcile follows: an app's options, its directory
 
 
 @dataclass
@@ -88,8 +87,8 @@ def run(app, dry_run=True, batch_size=BATCH, report=None, options=None, director
 
 
 def _cause(app):
-    """The newest change to the app's options or settings, which this run follows; None when there is none."""
-    event = audit.latest(app, CAUSES)
+    """The newest change to the app's options or directory, which this run follows; None when there is none."""
+    event = audit.latest_option_change(app)
     if event is None:
         return None
     return {"id": event.id, "at": audit.iso(event.at), "operation": event.operation, "reason": event.reason}

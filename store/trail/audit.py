@@ -135,9 +135,11 @@ def query(*, app=None, since=None, until=None, subject=None, outcome=None, opera
     return list(rows)
 
 
-def latest(app, operations):
-    """The newest event of an app among these operations, or None."""
-    return (AuditEvent.select().where((AuditEvent.app == app.id) & AuditEvent.operation.in_(list(operations)))
+def latest_option_change(app):
+    """The newest change of an app's options ("settings") or of its directory (an "app" event whose changes name
+    it: not a rename or a new token), or None."""
+    directory = (AuditEvent.operation == "app") & AuditEvent.changes.startswith('{"directory":')
+    return (AuditEvent.select().where((AuditEvent.app == app.id) & ((AuditEvent.operation == "settings") | directory))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).first())
 
 

@@ -71,3 +71,16 @@ def test_a_group_shared_with_another_apps_user_is_not_moved_and_its_members_are_
     assert conflict.subject == "alice" and "'dave', which another app provisioned" in conflict.detail
     assert result.counts.moved == 0 and host_user(dave["id"]).directory_id == other.directory_id
 
+
+
+def test_the_run_follows_the_directory_change_not_a_later_token_rotation(app):
+    from models import db
+    from store.tenancy import apps
+
+    client = make_app(app, "Acme")
+    create_user(client, "alice")
+    _move_app(client)
+    with db.connection_context():
+        apps.rotate(client.name)
+    result, _changes = reapply(client, dry_run=True)
+    assert result.cause["operation"] == "app" and "directory changed" in result.cause["reason"]

@@ -66,7 +66,7 @@ def test_every_change_is_a_reconcile_event_naming_the_option_change_it_follows(a
     client, people = _staff(app, users=2)
     create_user(make_app(app, "Okta", provider="okta"), "user1")  # user1@example.com's rename conflicts
     with db.connection_context():
-        cause = audit.latest(client.record, ("settings", "app"))
+        cause = audit.latest_option_change(client.record)
     reapply(client, dry_run=True)
     assert audit_events(client, operation="reconcile") == []  # a dry run writes nothing
     result, _changes = reapply(client)
