@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cli.terminal import shown
 from scim.constants import BASE_PATH as PREFIX
 from models import db
 from rules.options import HELP, Options
@@ -32,7 +33,7 @@ def _show(app, token=None, as_json=False):
     if as_json:
         click.echo(json.dumps(record))
         return
-    click.echo(f"App:           {app.name} ({app_store.PROVIDERS[app.provider]}, {app.method.upper()})")
+    click.echo(f"App:           {shown(app.name)} ({app_store.PROVIDERS[app.provider]}, {app.method.upper()})")
     click.echo(f"SCIM Base URL: {record['base_url']}")
     if token:
         click.echo(f"Bearer token:  {token}")
@@ -81,7 +82,7 @@ def list_apps(as_json):
     if not records:
         click.echo("No apps configured. Create one with: usersync apps create --name NAME --provider oracle")
     for r in records:
-        click.echo(f"{r['name']:<30} {r['provider']:<10} {r['method'].upper():<5} {r['directory']:<35} "
+        click.echo(f"{shown(r['name']):<30} {r['provider']:<10} {r['method'].upper():<5} {shown(r['directory']):<35} "
                    f"last used {r['last_used'] or 'never'}")
 
 
@@ -111,9 +112,9 @@ def rename(name, new_name):
         except app_store.AppError as error:
             _fail(error)
     if changed:
-        click.echo(f"Renamed app '{changed['name'][0]}' to '{app.name}'.")
+        click.echo(f"Renamed app '{shown(changed['name'][0])}' to '{shown(app.name)}'.")
     else:
-        click.echo(f"Nothing changed: the app is named '{app.name}' already.")
+        click.echo(f"Nothing changed: the app is named '{shown(app.name)}' already.")
 
 
 @apps.command("delete")
@@ -126,7 +127,7 @@ def delete(name):
             app = app_store.delete(name)
         except app_store.AppError as error:
             _fail(error)
-    click.echo(f"Deleted app '{app.name}'.")
+    click.echo(f"Deleted app '{shown(app.name)}'.")
 
 
 def as_text(value):
@@ -138,6 +139,11 @@ def as_text(value):
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _setting(value):
+    """A setting as `apps set` reads it, its control characters written out for the terminal."""
+    return shown(as_text(value)) if as_text(value) else "(empty)"
 
 
 def parse_setting(key, text):
@@ -220,9 +226,9 @@ def set_(name, settings, create_directory):
         except app_store.AppError as error:
             _fail(f"{error}\nNothing was saved.")
     if created is not None:
-        click.echo(f"Created directory '{created.name}'.")
+        click.echo(f"Created directory '{shown(created.name)}'.")
     for key, (old, new) in changed.items():
-        click.echo(f"{key}: {as_text(old) or '(empty)'} -> {as_text(new) or '(empty)'}")
+        click.echo(f"{key}: {_setting(old)} -> {_setting(new)}")
     if not changed:
         click.echo("Nothing changed.")
 
@@ -241,16 +247,16 @@ def show(name, as_json):
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False))
         return
-    click.echo(f"App:           {record['name']} ({record['provider_label']}, {record['method'].upper()})")
+    click.echo(f"App:           {shown(record['name'])} ({record['provider_label']}, {record['method'].upper()})")
     click.echo(f"SCIM Base URL: {record['base_url']}")
     click.echo(f"Enabled:       {as_text(record['enabled'])}")
-    click.echo(f"Directory:     {record['directory']}")
+    click.echo(f"Directory:     {shown(record['directory'])}")
     click.echo(f"Created:       {record['created']}")
     click.echo(f"Last used:     {record['last_used'] or 'never'}")
     click.echo("Options:")
     width = max(map(len, record["options"]))
     for key, value in record["options"].items():
-        click.echo(f"  {key:<{width}}  {as_text(value) or '(empty)'}")
+        click.echo(f"  {key:<{width}}  {_setting(value)}")
 
 
 @apps.command("map")

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cli.terminal import cut, shown
 from models import db
 from store.trail import audit as audit_store
 from store.tenancy import apps as app_store
@@ -24,19 +25,14 @@ class _Time(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-def _cut(text, width):
-    text = text or "-"
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
 def _table(events, total):
     if not events:
         click.echo("No audit events match.")
         return
     click.echo(f"{'time (UTC)':<20} {'app':<20} {'operation':<16} {'subject':<30} {'outcome':<8} reason")
     for event in events:
-        click.echo(f"{audit_store.iso(event.at):<20} {_cut(event.app_name, 20):<20} {_cut(event.operation, 16):<16} "
-                   f"{_cut(event.subject, 30):<30} {event.outcome:<8} {event.reason}")
+        click.echo(f"{audit_store.iso(event.at):<20} {cut(event.app_name, 20):<20} {cut(event.operation, 16):<16} "
+                   f"{cut(event.subject, 30):<30} {shown(event.outcome):<8} {shown(event.reason)}")
     if total > len(events):
         click.echo(f"({len(events)} of {total} matching events shown; raise --limit, 0 for all)")
 
@@ -65,7 +61,7 @@ def audit(ctx, app_name, since, until, subject, outcome, operation, limit, as_cs
         events = audit_store.query(**filters, limit=limit or None)
         total = audit_store.count(**filters) if not (as_csv or as_json) else len(events)
     if as_csv:
-        click.echo(audit_store.to_csv(events), nl=False)
+        click.echo(audit_store.to_csv(events), nl=False, color=True)  # color: click would strip ESC [ … m when piped
     elif as_json:
         click.echo(json.dumps([audit_store.as_dict(event) for event in events], ensure_ascii=False))
     else:
@@ -99,15 +95,16 @@ def traffic(name, limit, as_json, clear):
             raise click.ClickException(str(error)) from None
         if clear:
             cleared = traffic_store.clear(app)
-            click.echo(f"Cleared {cleared} exchange{'s' if cleared != 1 else ''} of '{name}'.")
+            click.echo(f"Cleared {cleared} exchange{'s' if cleared != 1 else ''} of '{shown(name)}'.")
             return
         entries = traffic_store.recent(app, limit=limit)
     if as_json:
         click.echo(json.dumps([traffic_store.as_dict(entry) for entry in entries], ensure_ascii=False))
         return
     if not entries:
-        click.echo(f"No traffic logged for '{name}'. Turn it on with: usersync apps set '{name}' traffic_log=true")
+        click.echo(f"No traffic logged for '{shown(name)}'. Turn it on with: "
+                   f"usersync apps set '{shown(name)}' traffic_log=true")
     for entry in entries:
         record = traffic_store.as_dict(entry)
-        click.echo(f"{record['at']}  {entry.method:<6} {entry.status}  {entry.latency_ms:>8.1f} ms  {entry.path}"
-                   f"  [{entry.request_id}]")
+        click.echo(f"{record['at']}  {shown(entry.method):<6} {entry.status}  {entry.latency_ms:>8.1f} ms  "
+                   f"{shown(entry.path)}  [{shown(entry.request_id)}]")

@@ -5,6 +5,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from cli.terminal import shown
 from models import db
 from store.tenancy import directories as directory_store
 
@@ -25,8 +26,8 @@ def list_directories(as_json):
         click.echo(json.dumps(records, ensure_ascii=False))
         return
     for r in records:
-        apps = ", ".join(r["apps"]) or "no apps"
-        click.echo(f"{r['position']:>3}  {r['name']:<35} {r['users']} users ({r['active_users']} active), "
+        apps = ", ".join(shown(app) for app in r["apps"]) or "no apps"
+        click.echo(f"{r['position']:>3}  {shown(r['name']):<35} {r['users']} users ({r['active_users']} active), "
                    f"{r['groups']} groups; {apps}{' (default)' if r['default'] else ''}")
 
 
@@ -44,4 +45,4 @@ def create(name, description, position):
             directory = directory_store.create(name, description, position)
         except directory_store.DirectoryError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"Created directory '{directory.name}' at position {directory.position}.")
+    click.echo(f"Created directory '{shown(directory.name)}' at position {directory.position}.")

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from cli import host_side
-from cli.text import cut, shown
+from cli.terminal import cut, shown
 from models import db
 from store import pages
 

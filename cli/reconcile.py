@@ -6,7 +6,7 @@ import tempfile
 import click
 from flask.cli import with_appcontext
 
-from cli.text import cut, shown
+from cli.terminal import cut, shown
 from models import db
 from provisioning import reconcile
 from store.tenancy import apps as app_store

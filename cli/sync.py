@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cli.terminal import shown
 from models import db
 from store.tenancy import apps
 from store.tenancy import secrets as secret_store
@@ -48,7 +49,7 @@ def sync(app_name, full, as_json):
             run_id = runs.begin(app, full=full, trigger="cli", owner=owner)
         except runs.SyncRefused as refused:
             raise click.ClickException(str(refused)) from None
-        click.echo(f"pull run #{run_id} of '{app.name}' started", err=True)
+        click.echo(f"pull run #{run_id} of '{shown(app.name)}' started", err=True)
         engine.run(app, run_id, key, progress=_progress, owner=owner)
         result = runs.status(run_id)
     _report(result, as_json)
@@ -66,7 +67,8 @@ def _report(result, as_json):
         counts = ", ".join(f"{number} {name.replace('_', ' ')}" for name, number in result["counts"].items())
         click.echo(f"pull run #{result['id']} {result['status']}: {counts or 'nothing to pull'}")
     if result["status"] != "succeeded":
-        raise click.ClickException(result["error"] or f"the run ended {result['status']}")
+        # The error can quote the IdP's own answer: written out, like every table's IdP text.
+        raise click.ClickException(shown(result["error"]) if result["error"] else f"the run ended {result['status']}")
 
 
 @click.command("sync-source")
@@ -99,7 +101,7 @@ def sync_source(app_name, domain_url, base_url, client_id, token_url, scope, sch
             raise click.ClickException(str(error)) from None
         described = sources.describe(sources.source_for(app, key))
         every = sources.SCHEDULES[sources.settings_of(app)["schedule"]].lower()
-    click.echo(f"'{app.name}' pulls from {described}; schedule: {every}")
+    click.echo(f"'{shown(app.name)}' pulls from {shown(described)}; schedule: {every}")
 
 
 def _settings(domain_url, base_url, client_id, token_url, scope):
