@@ -202,6 +202,11 @@ def note_request(app, method, path, status):
     return False
 
 
+def request_due(app, status):
+    """Whether note_request would write for a request answered with status (on most requests it would not)."""
+    return _first_since_token(app) or not _request_noted_lately(app, utcnow(), status)
+
+
 def _first_since_token(app):
     return app.last_request is None or (app.token_created is not None and app.last_request < app.token_created)
 

@@ -105,3 +105,12 @@ def test_a_long_path_is_cut_in_the_event():
     [(_, _, reason)] = connections()
     assert reason.startswith("The SCIM client connected: GET /Users/xxx") and reason.endswith("… → 404")
     assert len(reason) < 260
+
+
+def test_request_due_says_beforehand_whether_a_note_would_write():
+    app, _ = apps.create("Oracle prod", "oracle")
+    assert apps.request_due(fresh(app), 200)  # the first request: a connection
+    apps.note_request(fresh(app), "GET", "/Users", 200)
+    assert not apps.request_due(fresh(app), 201) and not apps.request_due(fresh(app), 500)
+    assert apps.request_due(backdate(app, 5), 500) and not apps.request_due(fresh(app), 204)
+    assert apps.request_due(backdate(app, 61), 200)
