@@ -18,13 +18,12 @@ def login():
     username = request.form.get("username", "").strip()
     key = admin.failure_key(request.remote_addr, username)
     config = current_app.config
-    if admin.throttled(key, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]):
+    if not admin.attempt(key, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]):
         minutes = config["LOGIN_WINDOW_SECONDS"] // 60
         return _refused(username, f"Too many failed sign-ins. Try again in {minutes} minutes.", 429)
     if not admin.verify(username, request.form.get("password", "")):
-        admin.record_failure(key)
         return _refused(username, "The username or password is not right.", 401)
-    admin.clear_failures(key)
+    admin.clear_attempts(key)
     security.sign_in(username.lower())
     return redirect(_safe_next(request.form.get("next")))
 

@@ -8,6 +8,7 @@ import peewee
 from models import AdminAccount, LoginFailure, db, utcnow
 from rules import errors
 
+from store.ops.leader import advisory_key
 from store.tenancy import passwords
 
 USERNAME = "admin"
@@ -70,23 +71,31 @@ def failure_key(address, username):
     return f"{address}|{(username or '').strip().lower()}"
 
 
-def throttled(key, limit, window_seconds):
-    """Whether key has failed limit times within the window."""
+def attempt(key, limit, window_seconds):
+    """Count a sign-in attempt of key before its password is checked: False, and nothing counted, once key has
+    limit attempts within the window. Counting and checking are one locked step, so concurrent attempts cannot
+    all pass the check before any of them is counted: at most limit passwords are checked per window."""
     since = utcnow() - timedelta(seconds=window_seconds)
-    return LoginFailure.select().where((LoginFailure.key == key) & (LoginFailure.at > since)).count() >= limit
-
-
-def record_failure(key):
-    """Count a failed sign-in; old failures are pruned as new ones arrive."""
-    with db.atomic():
+    with db.atomic():  # on SQLite BEGIN IMMEDIATE: the write lock is held from the count on
+        _lock(key)
+        if LoginFailure.select().where((LoginFailure.key == key) & (LoginFailure.at > since)).count() >= limit:
+            return False
         LoginFailure.create(key=key)
         LoginFailure.delete().where(LoginFailure.at < utcnow() - timedelta(days=1)).execute()
+    return True
 
 
-def clear_failures(key):
-    """A successful sign-in forgets earlier failures."""
+def clear_attempts(key):
+    """A successful sign-in forgets the key's attempts, its own included."""
     with db.atomic():
         LoginFailure.delete().where(LoginFailure.key == key).execute()
+
+
+def _lock(key):
+    """PostgreSQL: hold key's advisory lock to the end of the transaction (READ COMMITTED would let two
+    transactions count the same rows); SQLite's IMMEDIATE transaction holds the database's write lock already."""
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (advisory_key(f"usersync:sign-in:{key}"),))
 
 
 def _hash(password):

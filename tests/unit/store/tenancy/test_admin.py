@@ -1,4 +1,5 @@
-"""store.tenancy.admin: setting the password ends the admin's sign-in lockout, from every address."""
+"""store.tenancy.admin: sign-in attempts counted before the check, and setting the password ends the admin's
+sign-in lockout, from every address."""
 
 import pytest
 
@@ -10,9 +11,21 @@ LIMIT, WINDOW = 3, 900
 
 
 def lock_out(key):
-    for _ in range(LIMIT):
-        admin.record_failure(key)
-    assert admin.throttled(key, LIMIT, WINDOW)
+    assert all(admin.attempt(key, LIMIT, WINDOW) for _ in range(LIMIT))
+    assert locked_out(key)
+
+
+def locked_out(key):
+    """Whether key's next attempt is refused (one more attempt counted when it is not)."""
+    return not admin.attempt(key, LIMIT, WINDOW)
+
+
+def test_attempts_are_counted_before_the_check_and_a_success_clears_them():
+    key = admin.failure_key("127.0.0.1", "admin")
+    assert [admin.attempt(key, LIMIT, WINDOW) for _ in range(LIMIT + 2)] == [True] * LIMIT + [False] * 2
+    admin.clear_attempts(key)
+    assert admin.attempt(key, LIMIT, WINDOW)
+    assert admin.attempt(admin.failure_key("10.0.0.7", "admin"), LIMIT, WINDOW)  # another address, its own count
 
 
 def test_the_key_is_the_address_and_the_username_in_any_case():
@@ -27,8 +40,8 @@ def test_set_password_lifts_the_admins_lockout_from_every_address():
     for key in (here, there, other):
         lock_out(key)
     admin.set_password("a new password, long enough")
-    assert not admin.throttled(here, LIMIT, WINDOW) and not admin.throttled(there, LIMIT, WINDOW)
-    assert admin.throttled(other, LIMIT, WINDOW)  # only the admin's own lockout ends
+    assert not locked_out(here) and not locked_out(there)
+    assert locked_out(other)  # only the admin's own lockout ends
     assert admin.verify("admin", "a new password, long enough")
 
 
@@ -38,7 +51,7 @@ def test_a_refused_password_leaves_the_lockout():
     lock_out(key)
     with pytest.raises(admin.AdminError):
         admin.set_password("short")
-    assert admin.throttled(key, LIMIT, WINDOW)
+    assert locked_out(key)
 
 
 def test_a_username_with_like_wildcards_lifts_only_its_own():
@@ -47,4 +60,4 @@ def test_a_username_with_like_wildcards_lifts_only_its_own():
     lock_out(own)
     lock_out(lookalike)
     admin.set_password("a new password, long enough", username="a_b")
-    assert not admin.throttled(own, LIMIT, WINDOW) and admin.throttled(lookalike, LIMIT, WINDOW)
+    assert not locked_out(own) and locked_out(lookalike)
