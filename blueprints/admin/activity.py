@@ -48,7 +48,7 @@ def activity_csv():
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.get("/apps/<int:app_id>/traffic")
+@bp.get("/apps/<id:app_id>/traffic")
 def traffic(app_id):
     """An app's recent SCIM exchanges, bodies (redacted when stored) folded away.
 
@@ -63,7 +63,7 @@ def traffic(app_id):
                            body=pages.pretty_body)
 
 
-@bp.post("/apps/<int:app_id>/traffic/clear")
+@bp.post("/apps/<id:app_id>/traffic/clear")
 def traffic_clear(app_id):
     """Empty an app's traffic log (the CSRF check is the blueprint's).
 

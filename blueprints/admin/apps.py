@@ -26,7 +26,7 @@ def apps():
     return render_template("admin/apps.html", rows=rows, base_url=connect.scim_base_url())
 
 
-@bp.route("/apps/<int:app_id>/edit", methods=["GET", "POST"])
+@bp.route("/apps/<id:app_id>/edit", methods=["GET", "POST"])
 def app_edit(app_id):
     """Rename an app, enable or disable it and choose its directory (provider and method stay as created).
 
@@ -49,7 +49,7 @@ def app_edit(app_id):
     return redirect(url_for("admin.apps"))
 
 
-@bp.post("/apps/<int:app_id>/enabled")
+@bp.post("/apps/<id:app_id>/enabled")
 def app_set_enabled(app_id):
     """Enable or disable an app from the list; a disabled app's token is refused (401).
 
@@ -63,7 +63,7 @@ def app_set_enabled(app_id):
     return redirect(url_for("admin.apps"))
 
 
-@bp.route("/apps/<int:app_id>/rotate", methods=["GET", "POST"])
+@bp.route("/apps/<id:app_id>/rotate", methods=["GET", "POST"])
 def app_rotate(app_id):
     """Confirm, then replace the app's token and show the new one once; the form names the token it
     replaces, so sending it twice rotates once.
@@ -85,7 +85,7 @@ def _rotate_page(app, error=None):
                            provider=app_store.PROVIDERS.get(app.provider, app.provider))
 
 
-@bp.route("/apps/<int:app_id>/delete", methods=["GET", "POST"])
+@bp.route("/apps/<id:app_id>/delete", methods=["GET", "POST"])
 def app_delete(app_id):
     """Confirm, then delete the app; its users and groups stay in their directory.
 
@@ -102,7 +102,7 @@ def app_delete(app_id):
     return redirect(url_for("admin.apps"))
 
 
-@bp.get("/apps/<int:app_id>/setup")
+@bp.get("/apps/<id:app_id>/setup")
 def app_setup(app_id):
     """The app's SCIM base URL and its IdP's setup steps again (the token stays hidden).
 

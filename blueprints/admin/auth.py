@@ -1,19 +1,19 @@
 """Sign-in and sign-out, throttled per client address and username."""
 
-from urllib.parse import urlparse
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from store.tenancy import admin
 
 from . import bp, security
 
+MAX_NEXT = 2000  # a page's address with its filters; longer is no link of ours
+
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The sign-in form; too many failures lock the address out for a while."""
     if request.method == "GET":
-        return render_template("admin/login.html", next=request.args.get("next", ""))
+        return render_template("admin/login.html", next=_safe_next(request.args.get("next")) or "")
     security.check_csrf()
     username = request.form.get("username", "").strip()
     key = admin.failure_key(request.remote_addr, username)
@@ -25,7 +25,7 @@ def login():
         return _refused(username, "The username or password is not right.", 401)
     admin.clear_attempts(key)
     security.sign_in(username.lower())
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(request.form.get("next")) or url_for("admin.apps"))
 
 
 @bp.post("/logout")
@@ -38,12 +38,14 @@ def logout():
 
 def _refused(username, message, status):
     return render_template("admin/login.html", error=message, username=username,
-                           next=request.form.get("next", "")), status
+                           next=_safe_next(request.form.get("next")) or ""), status
 
 
 def _safe_next(target):
-    """Only a path on this site, never an open redirect."""
-    parsed = urlparse(target or "")
-    if target and not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("admin.apps")
+    """target when it is a path on this site, else None: never an open redirect (//host, and /\\host, which
+    browsers read as //host), and no control character, which a Location header cannot carry."""
+    if not target or len(target) > MAX_NEXT or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or not target.isprintable():
+        return None
+    return target

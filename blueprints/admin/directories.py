@@ -27,8 +27,10 @@ def directories():
 def _create(form, problems):
     """The directory the form asks for, or None with problems[field] saying why."""
     position = form["position"].strip()
-    if position and not (position.isascii() and position.isdigit()):
-        problems["position"] = "The position must be a whole number, 0 or more (0: first, the default directory)."
+    # Longer than the largest position's digits: out of range, and past what int() reads when thousands long.
+    if position and not (position.isascii() and position.isdigit() and len(position) <= len(str(store.MAX_POSITION))):
+        problems["position"] = (f"The position must be a whole number from 0 to {store.MAX_POSITION} (0: first, the "
+                                "default directory).")
         return None
     try:
         return store.create(form["name"], form["description"].strip(), int(position) if position else None)

@@ -21,7 +21,7 @@ def groups():
                            one_directory=only_directory(directories, directory))
 
 
-@bp.get("/groups/<int:group_id>")
+@bp.get("/groups/<id:group_id>")
 def group(group_id):
     """One host group: its members (paged) and the SCIM groups and default-group apps feeding it.
 

@@ -94,7 +94,7 @@ class Form:
     group_sample: str = ""
 
 
-@bp.route("/apps/<int:app_id>/options", methods=["GET", "POST"])
+@bp.route("/apps/<id:app_id>/options", methods=["GET", "POST"])
 def options(app_id):
     """The Setup Provisioning Options form of one app.
 
@@ -121,7 +121,7 @@ def options(app_id):
     return _save(app, form)
 
 
-@bp.post("/apps/<int:app_id>/options/preview")
+@bp.post("/apps/<id:app_id>/options/preview")
 def options_preview(app_id):
     """A live preview, nothing saved: {"preview": "username"|"group", "sample": text, "options": {...}} → result.
 
@@ -129,12 +129,22 @@ def options_preview(app_id):
     are the app's saved ones; CSRF comes in the X-CSRF-Token header.
     """
     app = app_store.found(app_id)
-    body = request.get_json(silent=True)
-    if (not isinstance(body, dict) or body.get("preview") not in PREVIEWS
-            or not isinstance(body.get("sample", ""), str) or not isinstance(body.get("options", {}), dict)):
+    asked = _preview_asked(request.get_json(silent=True))
+    if asked is None:
         return jsonify(outcome="invalid", message='Expected {"preview": "username" or "group", "sample": text, '
                                                   '"options": {option: value}}.'), 400
-    return jsonify(PREVIEWS[body["preview"]](app, body.get("options") or {}, body.get("sample", "")))
+    kind, changes, sample = asked
+    return jsonify(PREVIEWS[kind](app, changes, sample))
+
+
+def _preview_asked(body):
+    """(kind, options, sample) of a preview request's JSON; None unless each has its shape (any JSON may come)."""
+    if not isinstance(body, dict):
+        return None
+    kind, changes, sample = body.get("preview"), body.get("options", {}), body.get("sample", "")
+    if not isinstance(kind, str) or kind not in PREVIEWS or not isinstance(changes, dict) or not isinstance(sample, str):
+        return None
+    return kind, changes, sample
 
 
 def _save(app, form):

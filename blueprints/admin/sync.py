@@ -13,6 +13,7 @@ from store.pull import runs, sources
 from sync.sources import SourceConfigError
 
 from . import bp
+from .ids import query_id
 
 STATUSES = {"queued": ("Queued", "info"), "running": ("Running", "info"), "succeeded": ("Succeeded", "success"),
             "failed": ("Failed", "removed"), "interrupted": ("Interrupted", "removed")}
@@ -22,7 +23,7 @@ TRIGGERS = {"manual": "Synchronize now", "schedule": "Schedule", "cli": "Command
 KINDS = {True: "Full", False: "Changes only"}  # what a run reads: everything, or what changed since the last
 
 
-@bp.get("/apps/<int:app_id>/sync")
+@bp.get("/apps/<id:app_id>/sync")
 def app_sync(app_id):
     """The app's source, schedule, Synchronize now with the latest run's progress, and its recent runs.
 
@@ -33,7 +34,7 @@ def app_sync(app_id):
     return _page(app, saved, _saved_form(app, saved))
 
 
-@bp.post("/apps/<int:app_id>/sync/source")
+@bp.post("/apps/<id:app_id>/sync/source")
 def app_sync_source(app_id):
     """Save the connection settings (an empty secret keeps the stored one), or test them (action=test).
 
@@ -56,7 +57,7 @@ def app_sync_source(app_id):
     return redirect(url_for("admin.app_sync", app_id=app.id))
 
 
-@bp.post("/apps/<int:app_id>/sync/test")
+@bp.post("/apps/<id:app_id>/sync/test")
 def app_sync_test(app_id):
     """Test connection with the posted settings (an empty secret: the stored one), nothing saved, as JSON.
 
@@ -66,7 +67,7 @@ def app_sync_test(app_id):
     return source.test_json(_posted_form(app, sources.settings_of(app)), _stored_source(app))
 
 
-@bp.post("/apps/<int:app_id>/sync/schedule")
+@bp.post("/apps/<id:app_id>/sync/schedule")
 def app_sync_schedule(app_id):
     """Set how often the app synchronizes by itself.
 
@@ -83,7 +84,7 @@ def app_sync_schedule(app_id):
     return redirect(url_for("admin.app_sync", app_id=app.id))
 
 
-@bp.post("/apps/<int:app_id>/sync/run")
+@bp.post("/apps/<id:app_id>/sync/run")
 def app_sync_run(app_id):
     """Synchronize now: queue a run (full: read everything again) and follow its progress on the page.
 
@@ -103,7 +104,7 @@ def app_sync_run(app_id):
     return redirect(url_for("admin.app_sync", app_id=app.id, run=run_id, _anchor="sync-progress"))
 
 
-@bp.get("/apps/<int:app_id>/sync/runs/<int:run_id>")
+@bp.get("/apps/<id:app_id>/sync/runs/<id:run_id>")
 def app_sync_status(app_id, run_id):
     """One run's status as JSON, for the progress bar (static/js/sync.js asks every second).
 
@@ -182,8 +183,8 @@ def _run_of(app, run_id):
 
 def _current_run(app, recent):
     """The run the page follows: the one just requested (?run=), else the newest."""
-    wanted = request.args.get("run", "")
-    run = _run_of(app, int(wanted)) if wanted.isdigit() else None
+    wanted = query_id("run")
+    run = _run_of(app, wanted) if wanted is not None else None
     return run or (recent[0] if recent else None)
 
 

@@ -77,7 +77,7 @@ def save():
     return redirect(url_for("wizard.result", app_id=app.id), 303)
 
 
-@bp.get("/apps/<int:app_id>")
+@bp.get("/apps/<id:app_id>")
 def result(app_id):
     """The app's SCIM base URL, its bearer token the first time only, and its IdP's steps.
 

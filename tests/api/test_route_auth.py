@@ -4,6 +4,7 @@ allow-list answers anyone. A route added without protection fails here."""
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests.conftest import SCIM, ScimClient, assert_scim_error
 
@@ -13,14 +14,14 @@ ADMIN_PREFIXES = ("/plugins/servlet/usersync/admin", "/plugins/servlet/usersync/
 LOGIN = "/plugins/servlet/usersync/admin/login"
 # What a load balancer, a browser before sign-in, or anyone at all may reach.
 PUBLIC = {"/", "/favicon.ico", "/static/<path:filename>", "/health", "/ready"}
-VALUES = {"urn": "urn:x", "name": "User", "filename": "admin.css"}  # others: 1 for <int:…>, else "x"
+VALUES = {"urn": "urn:x", "name": "User", "filename": "admin.css"}  # others: 1 for <int:…> and <id:…>, else "x"
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
 
 def routes(app):
     """(rule, method, path) for every rule and method but HEAD and OPTIONS, path variables filled in."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda each: each.rule):
-        values = {name: VALUES.get(name, 1 if type(rule._converters[name]).__name__ == "IntegerConverter" else "x")
+        values = {name: VALUES.get(name, 1 if isinstance(rule._converters[name], IntegerConverter) else "x")
                   for name in rule.arguments}
         path = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -12,6 +12,7 @@ only with a request that must be refused, or with an id that must not resolve to
 
 import base64
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -895,3 +896,130 @@ def build(targets):
     duplicates = sorted(each for each, count in Counter(case.id for case in corpus.cases).items() if count > 1)
     assert not duplicates, f"duplicate case ids: {duplicates[:10]}"
     return corpus.cases
+
+
+# --- the admin pages and the setup wizard, signed in (tests/e2e/test_hostile_admin.py) ---------------------------
+
+FORM = "application/x-www-form-urlencoded"
+# What every parameter a page reads gets, in the query string (and in the form, on a POST).
+ADMIN_VALUES = {
+    "huge": "9" * 25, "past-64-bits": str(2 ** 63), "largest-id": str(2 ** 63 - 1), "negative": "-1", "zero": "0",
+    "too-many-digits": "9" * 5000, "exponent": "1e400", "fraction": "1.5", "superscript-digit": "²",
+    "arabic-digits": "١٢٣", "control": "\x00\x1b]0;x\x07\x1b[31m\r\nx\x85", "bidi": "\u202egnp.exe\u2066\u200b",
+    "empty": "", "blank": " \t ", "long": "x" * 3000, "json": '{"a": [1]}', "format": "%s%n{0}{{x}}",
+    "traversal": "../../etc/passwd", "url": "//evil.example/%2e", "invalid-utf8": b"\xed\xa0\x80\xff",
+}
+# What a path segment gets instead of a real id: <id:…> numbers out of range or not numbers, text ids' worst.
+PATH_VALUES = {
+    "huge": "9" * 25, "past-64-bits": str(2 ** 63), "largest-id": str(2 ** 63 - 1), "zero": "0", "negative": "-1",
+    "too-many-digits": "9" * 5000, "superscript-digit": "²", "exponent": "1e3", "nul": "\x00",
+    "control": "\x1b[31m\r\n", "bidi": "\u202e", "dot-dot": "..", "invalid-utf8": b"\xff\xfe",
+}
+# Where a JSON body is read: every shape but the one due.
+JSON_SHAPES = {"object": {"a": 1}, "empty-object": {}, "list": [1], "empty-list": [], "null": None, "text": "x",
+               "huge-number": 10 ** 30, "fraction": 1.5, "true": True, "nested": [[{"a": [None]}]]}
+# Valid values for the parameters that decide how far a page reads the rest (a wrong provider stops the wizard
+# at its first step); None leaves the parameter out (remove_row present is a branch of its own). Each
+# alternative is one more request, so that every branch they choose sees the hostile values.
+GATES = {"provider": ("oracle", "okta"), "method": ("rest", "scim"), "auth": ("bearer", "oauth"),
+         "action": ("save", "test", "add-row", "preview-username", "preview-group"), "schedule": ("off",),
+         "remove_row": (None,), "confirm": ("yes",), "enabled": ("true",)}
+JSON_GATES = {"preview": ("username", "group"), "sample": ("alice@example.com",), "options": ({},)}
+# Form fields a view finds by a pattern over the form's names, not by name (the options page's mapping rows).
+PATTERN_FIELDS = ("mapping-0-idp", "mapping-0-host", "mapping-9999-idp")
+
+
+@dataclass(frozen=True)
+class AdminRoute:
+    """One admin or wizard route and method, and the names its view reads (test_hostile_admin finds them)."""
+
+    endpoint: str
+    rule: str  # e.g. /plugins/servlet/usersync/admin/apps/<id:app_id>/edit
+    method: str
+    arguments: tuple  # ((name, "id" or "text"), ...) in the rule
+    args: frozenset = frozenset()  # query-string names
+    form: frozenset = frozenset()  # form field names
+    json: frozenset = frozenset()  # dotted paths into a JSON body
+
+    @property
+    def gates(self):
+        return sorted((self.args | self.form) & set(GATES))
+
+
+def _quoted(value):
+    return quote(value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass"), safe="")
+
+
+def _encoded(pairs):
+    return "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in pairs if value is not None)
+
+
+def admin_path(route, values):
+    """The route's path with its arguments filled in from values (each quoted as a path segment)."""
+    path = route.rule
+    for name, _kind in route.arguments:
+        path = re.sub(rf"<(?:\w+:)?{name}>", lambda _m, name=name: _quoted(values[name]), path)
+    return path
+
+
+def gated(route):
+    """{name: value} for every gate the route reads, once per alternative: the first is no gate at all."""
+    variants = [{}]
+    width = max((len(GATES[gate]) for gate in route.gates), default=0)
+    variants += [{gate: GATES[gate][i % len(GATES[gate])] for gate in route.gates} for i in range(width)]
+    return variants
+
+
+def json_leaves(route):
+    """The JSON paths read that no other path read lies under."""
+    return sorted(path for path in route.json if not any(other.startswith(path + ".") for other in route.json))
+
+
+def nested(paths, value, gates=None):
+    """A JSON object with value at each dotted path (a gate's own value at a gate's path)."""
+    body = {}
+    for path in paths:
+        *outer, last = path.split(".")
+        node = body
+        for part in outer:
+            node = node.setdefault(part, {})
+        node[last] = (gates or {}).get(path, value)
+    return body
+
+
+def admin_cases(route, valid, arg_names, form_names):
+    """Every hostile request for one route: each path argument out of range or not an id, each value in every
+    parameter (gates open and shut), and on a POST every wrong JSON shape. valid: {argument: a real id}."""
+    stem = f"admin-{route.method}-{route.endpoint}"
+    cases = []
+
+    def add(case_id, path, query=(), body=None, content_type=None):
+        url = path + (f"?{_encoded(query)}" if query else "")
+        cases.append(Case(case_id, route.method, url, body, token=None, absolute=True, content_type=content_type))
+
+    for name, _kind in route.arguments:
+        for label, value in PATH_VALUES.items():
+            add(f"{stem}-path-{name}-{label}", admin_path(route, {**valid, name: value}))
+    path = admin_path(route, valid)
+    for label, value in ADMIN_VALUES.items():
+        for number, gates in enumerate(gated(route)):
+            if route.method == "GET":
+                # A long value only in the names this route reads: in all of them, a redirect that keeps the
+                # query (a bad filter on the CSV export) would outgrow any client's header line.
+                names = arg_names if len(value) <= 1000 else route.args
+                add(f"{stem}-{label}-{number}", path, [(name, gates.get(name, value)) for name in sorted(names)])
+            else:
+                form = _encoded([(name, gates.get(name, value)) for name in sorted(form_names)]).encode()
+                add(f"{stem}-{label}-{number}", path, [(name, value) for name in sorted(route.args)], form, FORM)
+    if route.method != "POST":
+        return cases
+    leaves = json_leaves(route)
+    for label, shape in JSON_SHAPES.items():
+        add(f"{stem}-json-{label}", path, body=js(shape), content_type="application/json")
+        if leaves:
+            add(f"{stem}-json-every-key-{label}", path, body=js(nested(leaves, shape)), content_type="application/json")
+            for number in range(max(len(each) for each in JSON_GATES.values())):
+                gates = {gate: options[number % len(options)] for gate, options in JSON_GATES.items()}
+                add(f"{stem}-json-gated-{number}-{label}", path, body=js(nested(leaves, shape, gates)),
+                    content_type="application/json")
+    return cases
