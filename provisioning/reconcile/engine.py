@@ -35,6 +35,7 @@ class Run:
     counts: Counts = field(default_factory=Counts)
     batches: int = 0
     claimed: dict = field(default_factory=dict)  # lower host username -> id of the user renamed onto it
+    claimants: dict = field(default_factory=dict)  # lower host username -> that user's host username before
     released: dict = field(default_factory=dict)  # lower host username -> id of the user renamed away from it
     created: set = field(default_factory=set)  # lower names of the host groups created
     moved: set = field(default_factory=set)  # ids of the stranded users a dry run moved
@@ -63,6 +64,7 @@ class Run:
             self.report(change)
         if not self.dry_run:  # the store holds what was done: nothing to remember
             self.claimed.clear()
+            self.claimants.clear()
             self.released.clear()
 
 

@@ -75,9 +75,10 @@ def _plan_renames(state, rows, batch, changes):
             _conflict(batch, changes, row, row.host_username, name, _held_by(name, holder))
         elif state.claimed.get(lower, row.id) != row.id:
             _conflict(batch, changes, row, row.host_username, name,
-                      f"another user of this app is renamed to '{name}' first")
+                      f"another user of this app, '{state.claimants[lower]}', is renamed to '{name}' first")
         else:
             state.claimed[lower] = row.id
+            state.claimants[lower] = row.host_username
             state.released[row.host_username.lower()] = row.id
             batch.renames.append((row, name))
             changes.append(Change("rename", row.host_username, row.host_username, name,
