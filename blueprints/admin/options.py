@@ -22,6 +22,7 @@ from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
 
 from . import bp
+from . import reconcile as reconcile_page
 
 # The plugin's own words (miniOrange User Sync's Provisioning tab), so its admins find each setting.
 LABELS = {
@@ -118,6 +119,8 @@ def options(app_id):
         changes, _ = _changes(form)
         result = PREVIEWS[kind](app, changes, getattr(form, f"{kind}_sample"))
         return _render(app, form, unsaved=True, previews={kind: result}, focus=f"{kind}_sample")
+    if action == "preview-effect":
+        return _render(app, form, unsaved=True, focus="preview-effect")
     return _save(app, form)
 
 
@@ -147,6 +150,20 @@ def _preview_asked(body):
     return kind, changes, sample
 
 
+@bp.post("/apps/<id:app_id>/options/effect")
+def options_effect(app_id):
+    """What saving the form as typed does to the users already provisioned, as JSON; nothing saved.
+
+    404 when there is no such app, 400 unless the body is the options form, form-encoded as Save sends it.
+    CSRF comes in the X-CSRF-Token header.
+    """
+    app = app_store.found(app_id)
+    if "directory" not in request.form:
+        return jsonify(apply=False, message="Expected the options form's fields, form-encoded as Save sends "
+                                            "them."), 400
+    return jsonify(reconcile_page.as_json(_effect(app, _typed(request.form)), app))
+
+
 def _save(app, form):
     """configure() with the whole form; on any problem, the form again with each message beside its field."""
     changes, errors = _changes(form)
@@ -165,6 +182,10 @@ def _save(app, form):
     if errors:
         return _render(app, form, errors=errors), 400
     flash(_summary(changed, created), "success")
+    if request.form.get("apply") == "on":
+        app = app_store.found(app.id)  # its options and directory as saved
+        effect = reconcile_page.apply(app)
+        flash(reconcile_page.flash_message(app, effect), "error" if effect.stopped else "success")
     return redirect(url_for("admin.options", app_id=app.id))
 
 
@@ -278,12 +299,43 @@ def _int(text):
 
 def _render(app, form, errors=None, unsaved=False, previews=None, focus=None):
     errors = errors or {}
+    effect = _effect(app, form)
     return render_template(
         "admin/options.html", app=app, form=form, errors=errors, unsaved=unsaved, previews=previews or {},
         focus=focus, help=PAGE_HELP, labels=LABELS, kinds=KINDS, choices=CHOICES, preview_classes=PREVIEW_CLASSES,
+        effect=effect, effect_html=reconcile_page.fragment(effect, app),
+        apply_checked=effect.apply and _apply_kept(request.form),
         summary=[(field, _label(field), " ".join(messages)) for field, messages in errors.items()],
         provider=app_store.PROVIDERS.get(app.provider, app.provider),
         directories=directory_store.list_directories(), idp_groups=pages.scim_group_names(app.directory_id))
+
+
+def _apply_kept(data):
+    """The admin's choice of "Also apply" when the page comes back (Add row, a preview, an error); else on."""
+    return "apply" in data if "apply_offered" in data else True
+
+
+def _effect(app, form):
+    """What saving the form as typed does to the users already provisioned: planned, nothing saved."""
+    changes, errors = _changes(form)
+    errors.update(_directory_errors(form))
+    saved = app_store.options_of(app)
+    try:
+        options = provisioning_options.merged(saved, changes)
+    except provisioning_options.OptionsError as exc:
+        errors.update(_field_errors(exc.messages, form) or {"options": [str(exc)]})
+    if errors:
+        problems = "; ".join(f"{_label(field)}: {' '.join(messages)}" for field, messages in errors.items())
+        return reconcile_page.unavailable(f"Saving would be refused ({problems}), so it changes no user "
+                                          "already provisioned.")
+    new = form.new_directory.strip()
+    directory = directory_store.find(new or form.directory)
+    note = "" if directory is not None else (f"Users this app provisioned move into '{new}' once it exists: "
+                                             "Save creates it, then Also apply (or Re-apply options) moves them.")
+    directory_id = directory.id if directory is not None else None
+    if options == saved and directory_id == app.directory_id:
+        return reconcile_page.plan(app)
+    return reconcile_page.plan(app, options, directory_id, saved=False, note=note)
 
 
 def _label(field):

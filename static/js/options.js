@@ -1,5 +1,6 @@
-// Setup Provisioning Options: live previews and in-place mapping rows. The page works without it:
-// its Preview, Add row and Remove buttons then re-render the form on the server (unsaved).
+// Setup Provisioning Options: live previews, in-place mapping rows, and what saving does to the users already
+// provisioned, refreshed as the admin edits. The page works without it: its Preview, Preview effect, Add row and
+// Remove buttons then re-render the form on the server (unsaved).
 "use strict";
 
 (() => {
@@ -142,7 +143,98 @@
     if (form.elements.group_sample.value) {
       schedule("group");
     }
+    scheduleEffect();
   }
+
+  // What saving the form as typed does to the users already provisioned: the server plans it from the same fields
+  // Save sends, and answers the summary's HTML (rendered as without JavaScript) with whether anything would apply.
+  const effectUrl = form.dataset.effectUrl;
+  const effect = document.getElementById("effect");
+  const effectStatus = document.getElementById("effect-status");
+  const apply = form.elements.apply;
+  const applyOffered = form.elements.apply_offered;
+  const EFFECT_DEBOUNCE_MS = 500; // a plan reads every user the app provisioned: wait for a pause in typing
+  let effectRequest = null;
+  let effectTimer = null;
+  let effectAsked = ""; // the form as last planned: typing that changes nothing asks nothing
+  let applyChosen = false; // the admin ticked or unticked "Also apply": keep that choice while there is something to apply
+
+  function showEffect(result) {
+    const wasOpen = document.getElementById("effect-details")?.open;
+    effect.innerHTML = result.html;
+    const details = document.getElementById("effect-details");
+    if (details && wasOpen) {
+      details.open = true;
+    }
+    effectStatus.textContent = result.summary;
+    const offered = !apply.disabled;
+    apply.disabled = !result.apply;
+    applyOffered.disabled = !result.apply;
+    if (!result.apply) {
+      apply.checked = false;
+    } else if (!offered || !applyChosen) {
+      apply.checked = true;
+    }
+  }
+
+  function effectFailed() {
+    const line = document.createElement("p");
+    line.className = "flag flag-error";
+    line.id = "effect-line";
+    line.textContent = "The effect on existing users is not available; reload the page and sign in again.";
+    effect.replaceChildren(line);
+    effectStatus.textContent = line.textContent;
+  }
+
+  async function refreshEffect(force = false) {
+    const body = new URLSearchParams(new FormData(form));
+    for (const name of ["apply", "apply_offered", "username_sample", "group_sample"]) {
+      body.delete(name);
+    }
+    if (!force && body.toString() === effectAsked) {
+      return;
+    }
+    effectAsked = body.toString();
+    effectRequest?.abort();
+    const controller = new AbortController();
+    effectRequest = controller;
+    try {
+      const response = await fetch(effectUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRF-Token": csrfToken },
+        body,
+        signal: controller.signal,
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (!response.ok || !type.startsWith("application/json")) {
+        throw new Error(`status ${response.status}`);
+      }
+      showEffect(await response.json());
+    } catch (error) {
+      if (error.name !== "AbortError") {
+        effectAsked = "";
+        effectFailed();
+      }
+    }
+  }
+
+  function scheduleEffect() {
+    clearTimeout(effectTimer);
+    effectTimer = setTimeout(() => refreshEffect(), EFFECT_DEBOUNCE_MS);
+  }
+
+  function onEffectChange(event) {
+    const name = event.target.name;
+    if (name === "apply") {
+      applyChosen = true;
+    } else if (name && !name.endsWith("_sample")) {
+      scheduleEffect();
+    }
+  }
+
+  form.addEventListener("input", onEffectChange);
+  form.addEventListener("change", onEffectChange);
 
   form.addEventListener("input", onChange);
   form.addEventListener("change", onChange);
@@ -158,6 +250,10 @@
     } else if (button.value === "add-row") {
       event.preventDefault();
       addRow();
+    } else if (button.value === "preview-effect") {
+      event.preventDefault();
+      clearTimeout(effectTimer);
+      refreshEffect(true);
     } else if (button.value.startsWith("preview-")) {
       event.preventDefault();
       const kind = button.value.replace("preview-", "");
