@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, redirect, request, url_for
 
 from rules import errors
 
-from . import security
+from . import nul, security
 from .. import error_pages  # after security, which it uses
 
 PREFIX = "/plugins/servlet/usersync/admin"
@@ -17,10 +17,11 @@ bp = Blueprint("admin", __name__, url_prefix=PREFIX)
 
 @bp.before_request
 def guard():
-    """Sign-in first (except on the sign-in page), then CSRF on every form post."""
+    """Sign-in first (except on the sign-in page), then CSRF on every form post, then no NUL anywhere."""
     if request.endpoint not in PUBLIC and not security.signed_in():
         return redirect(url_for("admin.login", next=request.full_path if request.query_string else request.path))
     security.check_csrf()
+    nul.refuse_nul()
     return None
 
 

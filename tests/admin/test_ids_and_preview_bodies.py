@@ -1,4 +1,5 @@
-"""Ids out of range in admin addresses are a 404, and a live preview of the wrong shape a 400: never a 500."""
+"""Ids out of range in admin addresses are a 404, a live preview of the wrong shape and a NUL character anywhere
+a 400: never a 500."""
 
 import json
 
@@ -59,3 +60,24 @@ def test_a_preview_of_the_right_shape_answers(admin, app_id):
                                  json={"preview": "username", "sample": "alice@example.com",
                                        "options": {"username_regex": "(.*)@.*", "username_replacement": "$1"}})
     assert response.status_code == 200 and "alice" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, path, data", [
+    ("GET", "/plugins/servlet/usersync/admin/activity?app=a%00b", None),
+    ("GET", "/plugins/servlet/usersync/admin/users?q%00=x", None),
+    ("GET", "/plugins/servlet/usersync/admin/users/a%00b", None),
+    ("GET", "/plugins/servlet/usersync/configure/details?provider=oracle&method=scim&name=%00", None),
+    ("POST", "/plugins/servlet/usersync/admin/directories", {"name": "Evil\x00", "position": ""}),
+])
+def test_a_nul_character_anywhere_is_a_400(admin, method, path, data):
+    """PostgreSQL refuses text holding NUL outright; SQLite would take it: refused before either sees it."""
+    response = admin.post(path, data=data) if method == "POST" else admin.get(path)
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_the_sign_in_form_is_a_400_and_counts_no_attempt(app):
+    from tests.conftest import AdminClient
+
+    client = AdminClient(app.test_client())
+    assert client.post(ADMIN + "/login", data={"username": "ad\x00min", "password": "x"}).status_code == 400
+    assert client.post(ADMIN + "/login", data={"username": "admin", "password": AdminClient.PASSWORD}).status_code == 302

@@ -7,7 +7,7 @@ from tests.conftest import AdminClient
 ADMIN = "/plugins/servlet/usersync/admin"
 DEFAULT = ADMIN + "/"
 UNSAFE = {
-    "crlf": "/\r\nx", "crlf-header": "/\r\nSet-Cookie: x=1", "nul": "/users\x00", "tab-host": "/\t/evil.example",
+    "crlf": "/\r\nx", "crlf-header": "/\r\nSet-Cookie: x=1", "soh": "/users\x01", "tab-host": "/\t/evil.example",
     "backslash-host": "/\\evil.example", "backslashes": "\\\\evil.example", "scheme": "https://evil.example/",
     "protocol-relative": "//evil.example/", "javascript": "javascript:alert(1)", "relative": "users",
     "bidi": "/users\u202e", "c1": "/users\x85", "too-long": "/" + "x" * 5000,
