@@ -93,4 +93,5 @@ def test_sign_in_add_app_provision_and_watch(page, server, screenshot):
     page.locator("#username_replacement").fill("$1")
     page.locator("#username_sample").fill("demouser@gmail.com")
     page.locator("#username-preview").get_by_text("demouser", exact=False).wait_for()
+    page.locator("#effect-line").get_by_text("1 renamed", exact=False).wait_for()  # bjensen@example.com → bjensen
     screenshot(page, "provisioning-options")
