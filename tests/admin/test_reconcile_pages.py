@@ -83,17 +83,17 @@ def effect_line(response):
 
 def apply_box(response):
     """The "Also apply" checkbox: (shown ticked, disabled)."""
-    box = re.search(r'<input type="checkbox" id="apply"[^>]*>', response.get_data(as_text=True), re.S).group(0)
+    box = re.search(r'<input type="checkbox" id="apply"[^>]*>', response.get_data(as_text=True), re.DOTALL).group(0)
     return "checked" in box, "disabled" in box
 
 
 def listed(response, table):
     """[(subject, change, before, after, why)] of a details table."""
-    body = re.search(rf'<table[^>]*id="{table}".*?<tbody>(.*?)</tbody>', response.get_data(as_text=True), re.S)
+    body = re.search(rf'<table[^>]*id="{table}".*?<tbody>(.*?)</tbody>', response.get_data(as_text=True), re.DOTALL)
     assert body, f"no table {table}"
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.DOTALL)
     return [tuple(" ".join(unescape(re.sub(r"<[^>]+>", "", cell)).split())
-                  for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)) for row in rows]
+                  for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)) for row in rows]
 
 
 def saved_mapping(idp_app):
@@ -286,3 +286,21 @@ def test_a_new_directory_is_planned_once_it_exists(admin, acme):
     assert "Created the directory 'Acme staff'" in shown
     assert "Applied to 3 users already provisioned: 3 join acme-group-01, " in shown
     assert "1 host group created, 3 moved to the app's directory, 1 SCIM group moved." in shown
+
+
+def test_an_apply_that_stops_says_so_and_leaves_its_batch_untouched(admin, acme, idp_app, people, monkeypatch):
+    from provisioning.reconcile import users as reconcile_users
+
+    with db.connection_context():
+        apps.map_group(idp_app[0].name, "acme-group-01", ["jira-developers"])
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(reconcile_users.host_groups, "apply", broken)
+    stopped = admin.post(acme.replace("/options", "/reapply"))
+    assert stopped.status_code == 500
+    assert found(r'id="reapply-stopped">(.*?)</div>', stopped) == (
+        "Applying to the users already provisioned stopped: the database went away. The batches before the one "
+        "that failed are applied, that one is not; Re-apply options to finish.")
+    assert all(host_groups(person) == ["acme-group-01"] for person in people)  # the batch rolled back whole
+    assert 'id="effect-line"' not in stopped.get_data(as_text=True)
