@@ -1,6 +1,6 @@
 """The SCIM 2.0 servlet at /plugins/servlet/usersync/scim, behind bearer tokens."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g, request
 from flask_httpauth import HTTPTokenAuth
 
 from scim import errors, throttle
@@ -26,9 +26,24 @@ def auth_error(status):
 
 
 @bp.before_request
-@auth.login_required
 def require_token():
-    """Every SCIM endpoint, discovery included, needs a valid bearer token."""
+    """Every SCIM endpoint, discovery included, needs a valid bearer token, whatever the method."""
+    if request.method == "OPTIONS":
+        return _options_token()
+    return _token_required()
+
+
+_token_required = auth.login_required(lambda: None)
+
+
+def _options_token():
+    """Flask-HTTPAuth lets OPTIONS through without a token, for browsers' CORS preflights: no IdP sends one,
+    and an anonymous answer would tell which SCIM paths and methods exist."""
+    app = auth.authenticate(auth.get_auth(), None)
+    if app in (False, None):
+        return auth.auth_error_callback(401)
+    g.flask_httpauth_user = app  # where auth.current_user() reads it
+    return None
 
 
 @bp.record_once

@@ -77,6 +77,27 @@ def test_every_scim_route_is_401_without_a_valid_bearer_token(app, authorization
     assert_scim_error(app.test_client().get(SCIM + "/Users", headers=headers), 401)
 
 
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic YWRtaW46YWRtaW4="])
+def test_options_on_every_scim_route_needs_the_bearer_token_too(app, authorization):
+    """Flask answers OPTIONS by itself, and Flask-HTTPAuth lets it through for CORS preflights: without a token
+    it would tell anyone which SCIM paths and methods exist."""
+    client = app.test_client()
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    paths = {path for rule, _, path in routes(app) if rule.startswith(SCIM)}
+    for path in sorted(paths):
+        response = client.options(path, headers=headers)
+        assert_scim_error(response, 401)
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="usersync"' and "Allow" not in response.headers
+
+
+def test_options_with_the_token_answers_which_methods_a_path_takes(app, idp_app):
+    scim = ScimClient(app.test_client(), idp_app[1])
+    response = scim.request("OPTIONS", "/Users")
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert {"GET", "PUT", "PATCH", "DELETE"} <= set(scim.request("OPTIONS", "/Users/x").headers["Allow"].split(", "))
+
+
 def test_a_disabled_or_rotated_apps_token_is_401(app):
     from models import db
     from store.tenancy import apps
