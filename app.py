@@ -71,13 +71,16 @@ def first_password(app):
 
 
 def _register_blueprints(app):
-    from blueprints import admin, error_pages, ops, requestlog, scim, ui, wizard
+    from blueprints import admin, error_pages, hosts, ops, requestlog, scim, ui, wizard
+    from blueprints.admin import security
     from blueprints.admin.ids import IdConverter
     from blueprints.scim import handlers, http
     from blueprints.sessions import AdminOnlySessions
 
     app.session_interface = AdminOnlySessions()
     requestlog.init_app(app)  # first: its after_request hook then runs after every other one
+    app.after_request(security.add_headers)  # every response: pages, errors, redirects, static files, SCIM, probes
+    hosts.init_app(app)  # before the blueprints' hooks: a request for an untrusted host goes no further
     app.url_map.converters["id"] = IdConverter  # <id:…> in admin and wizard routes: 1..2**63-1, else a 404
     app.register_blueprint(scim.bp)
     app.register_blueprint(admin.bp)

@@ -6,13 +6,12 @@ page or a line of text. register() puts a page in front of each of those handler
 """
 
 import logging
+from html import escape
 
 from flask import make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from scim.constants import BASE_PATH
-
-from .admin import security
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,9 @@ _FALLBACK = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><ti
 
 def register(app):
     """Our page in front of every app-wide error handler already installed (call after them)."""
-    for kind, handler in list(app.error_handler_spec[None][None].items()):
+    installed = [(kind, handler) for by_code in app.error_handler_spec[None].values()  # by status, then class
+                 for kind, handler in by_code.items()]
+    for kind, handler in installed:
         app.register_error_handler(kind, _paged(handler))
 
 
@@ -43,8 +44,8 @@ def page(status, description=None, headers=None):
         body = render_template("admin/error.html", status=status, title=title, message=message)
     except Exception:  # the store is down too, say: still a page, without the navigation that needs it
         log.exception("could not render the %d page", status)
-        body = _FALLBACK.format(title=title, message=message)
-    response = security.add_headers(make_response(body, status))
+        body = _FALLBACK.format(title=escape(title), message=escape(message))
+    response = make_response(body, status)  # the app's after_request hook adds the security headers
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

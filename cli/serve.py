@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from blueprints import hosts
 from scim.constants import BASE_PATH as PREFIX
 
 from . import signin, wire_errors
@@ -46,6 +47,7 @@ def serve(host, port, threads):
     click.echo(f"usersync serving on {url}  (SCIM base URL: {base}{PREFIX})", err=True)
     if not signin.announce(app, base):
         click.echo(signin.where(base), err=True)
+    _trust_bound(app, host, server.effective_host)
     stops = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, _frame: stops.append(received))
@@ -61,6 +63,14 @@ def serve(host, port, threads):
         scheduler.stop()
         _close(server, sockets)
     click.echo("usersync stopped", err=True)
+
+
+def _trust_bound(app, host, effective_host):
+    """Answer requests for the address serve listens on; bound to every interface, say which hosts it answers."""
+    hosts.trust(app, host, effective_host)
+    if host in hosts.WILDCARDS and not hosts.trusted(app).any:
+        click.echo(f"Answering requests for {', '.join(hosts.trusted(app).listed())} only: add the names and "
+                   f"addresses admins and IdPs use to {hosts.SETTING}.", err=True)
 
 
 def _poll(server, sockets):

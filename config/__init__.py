@@ -32,6 +32,10 @@ class Config:
     LOGIN_WINDOW_SECONDS = 900
     SESSION_COOKIE_SECURE = False  # set true behind HTTPS
     TRUSTED_PROXY = None  # the reverse proxy's address ("*" for any); its X-Forwarded-* headers are then believed
+    # Hosts a request may name (Host, X-Forwarded-Host), separated by commas: names, addresses, ".example.com" for
+    # a domain and its subdomains, "*" for any (a proxy that checks Host itself). Always answered too: localhost,
+    # 127.0.0.1, [::1], PUBLIC_URL's host and the address `usersync serve` listens on (blueprints.hosts).
+    TRUSTED_HOSTS = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600

@@ -23,7 +23,8 @@ def apps():
              "users": users.get(app.id, 0), "groups": groups.get(app.id, 0),
              "options_url": connect.link_to("admin.options", app_id=app.id)}
             for app in app_store.listed()]
-    return render_template("admin/apps.html", rows=rows, base_url=connect.scim_base_url())
+    return render_template("admin/apps.html", rows=rows, base_url=connect.scim_base_url(),
+                           base_url_origin=connect.base_url_origin())
 
 
 @bp.route("/apps/<id:app_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Sessions, CSRF tokens and security headers for the admin pages."""
+"""Sessions and CSRF tokens for the admin pages; security headers for every response."""
 
 import hmac
 import secrets
@@ -9,14 +9,15 @@ from store.tenancy import admin
 
 CSRF_FIELD = "csrf_token"
 
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"  # a JSON answer loads nothing and is framed nowhere
+JSON_TYPES = frozenset(("application/json", "application/scim+json"))
 HEADERS = {
-    # No inline script or style: every script and stylesheet is a file under /static.
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
+    "Cache-Control": "no-store",  # a page may show a token once; static files keep their own caching
 }
 
 
@@ -38,9 +39,12 @@ def check_csrf():
 
 
 def add_headers(response):
-    """Security headers on every admin response."""
+    """Security headers on every response of the app (its after_request hook); what a response set stays."""
+    headers = response.headers
+    # No inline script or style on a page: every script and stylesheet is a file under /static.
+    headers.setdefault("Content-Security-Policy", API_POLICY if response.mimetype in JSON_TYPES else PAGE_POLICY)
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
     return response
 
 

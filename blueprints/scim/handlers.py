@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from scim import errors
 
+from .. import hosts
 from . import failures
 from .http import PREFIX, scim_response
 
@@ -23,6 +24,7 @@ _HTTP = {
 def register(app):
     """Install the handlers on the app: routing 404/405 never reach a blueprint's handlers."""
     app.register_error_handler(errors.ScimError, _scim_error)
+    app.register_error_handler(hosts.UntrustedHost, _untrusted_host)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(peewee.IntegrityError, _integrity_error)
     app.register_error_handler(peewee.DataError, _data_error)
@@ -62,6 +64,14 @@ def _http_error(exc):
     if exc.code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
+
+
+def _untrusted_host(exc):
+    """A Host outside USERSYNC_TRUSTED_HOSTS: a 400 saying which setting to change, with no scimType (none is
+    about the Host header; invalidSyntax is the body's)."""
+    if not _in_scim():
+        return exc
+    return _render(errors.ScimError(exc.description, status=400))
 
 
 def _integrity_error(exc):

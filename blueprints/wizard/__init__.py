@@ -3,8 +3,6 @@ for the REST API method, app name → connection (Test connection) → Save → 
 
 from flask import Blueprint
 
-from blueprints.admin import security
-
 PREFIX = "/plugins/servlet/usersync/configure"
 
 bp = Blueprint("wizard", __name__, url_prefix=PREFIX)
@@ -16,12 +14,6 @@ def guard():
     from blueprints.admin import guard as admin_guard
 
     return admin_guard()
-
-
-@bp.after_request
-def headers(response):
-    """Security headers on every wizard response."""
-    return security.add_headers(response)
 
 
 from . import rest, steps  # noqa: F401  (routes register on bp)

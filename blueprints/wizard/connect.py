@@ -23,11 +23,20 @@ _PRIVATE_SUFFIXES = (".local", ".localdomain", ".internal", ".intranet", ".lan",
 
 
 def scim_base_url():
-    """The SCIM base URL IdPs use: a configured PUBLIC_URL, else the address this request came to."""
+    """The SCIM base URL IdPs use: a configured PUBLIC_URL, else the address this request came to (a host
+    USERSYNC_TRUSTED_HOSTS allows: blueprints.hosts refused any other)."""
+    return (_configured_url() or request.host_url.rstrip("/")) + PREFIX
+
+
+def base_url_origin():
+    """Where scim_base_url() comes from, for the pages to say: "configured" (USERSYNC_PUBLIC_URL) or "request"."""
+    return "configured" if _configured_url() else "request"
+
+
+def _configured_url():
+    """USERSYNC_PUBLIC_URL without its final '/', or None while it is the default."""
     public = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if public and public != Config.PUBLIC_URL.rstrip("/"):
-        return public + PREFIX
-    return request.host_url.rstrip("/") + PREFIX
+    return public if public and public != Config.PUBLIC_URL.rstrip("/") else None
 
 
 def describe(base_url):
@@ -100,7 +109,7 @@ def render_result(app, token, heading, steps=None, exists=False):
     came again for an app it made (a reload, or Back and Save), so the page says nothing was created.
     """
     token_ref = "the bearer token above" if token else "the app's bearer token (hidden here; rotate it for a new one)"
-    connection = describe(scim_base_url())
+    connection = {**describe(scim_base_url()), "origin": base_url_origin()}
     return render_template(
         "wizard/result.html", app=app, token=token, token_ref=token_ref, heading=heading, exists=exists,
         steps=steps, step=len(steps) - 1 if steps else None,
