@@ -116,8 +116,11 @@ def check():
 
 
 def _public_host(config):
-    """USERSYNC_PUBLIC_URL's host, as a request names it."""
-    host = urlsplit(config.get("PUBLIC_URL") or Config.PUBLIC_URL).hostname or ""
+    """USERSYNC_PUBLIC_URL's host, as a request names it ("" when the URL has none)."""
+    try:
+        host = urlsplit(config.get("PUBLIC_URL") or Config.PUBLIC_URL).hostname or ""
+    except ValueError:  # "http://[bad": no host to trust; the pages show the URL as it is
+        return ""
     return f"[{host}]" if ":" in host else host
 
 

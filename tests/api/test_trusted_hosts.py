@@ -118,6 +118,14 @@ def test_the_public_urls_host_is_answered_and_is_the_base_url_shown(build):
     assert_refused_page(admin.client.get(ADMIN + "/", headers={"Host": EVIL}))
 
 
+@pytest.mark.parametrize("public_url, host", [("http://[2001:DB8::5]:8090", "[2001:db8::5]:8090"),
+                                              ("http://[bad", "localhost")])
+def test_a_public_url_on_an_ipv6_address_or_malformed_still_starts(build, public_url, host):
+    scim = scim_client(build(PUBLIC_URL=public_url))
+    assert scim.get("/Users", headers={"Host": host}).status_code == 200
+    assert_scim_error(scim.get("/Users", headers={"Host": EVIL}), 400)
+
+
 def test_the_setting_adds_names_domains_and_addresses(build):
     application = build(TRUSTED_HOSTS="usersync.corp.example, .idp.example  *.tenant.example,10.0.0.5 ::5")
     scim = scim_client(application)
