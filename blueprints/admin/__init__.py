@@ -45,4 +45,4 @@ def template_helpers():
 
 
 # Routes register on bp as each module is imported.
-from . import activity, apps, auth, directories, groups, options, reconcile, sync, users  # noqa: E402,F401
+from . import activity, apps, auth, directories, groups, names, options, reconcile, sync, users  # noqa: E402,F401

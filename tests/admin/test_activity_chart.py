@@ -70,7 +70,7 @@ def test_the_chart_follows_the_app_filter_and_switches_to_30_days(admin, scim, o
     assert chart_totals(html_of(admin, "/activity"))["writes"] == 3
     monthly = html_of(admin, "/activity?app=Okta&chart=30d")
     assert len(re.findall(r'<tr data-bucket="\d{4}-\d\d-\d\d">', monthly)) == 30
-    assert chart_totals(monthly)["writes"] == 2 and "Over time: <span class=\"cut\">Okta</span>" in monthly
+    assert chart_totals(monthly)["writes"] == 2 and "Over time: <span class=\"cut\" dir=\"auto\">Okta</span>" in monthly
     assert 'href="/plugins/servlet/usersync/admin/activity?app=Okta&amp;chart=24h#activity-chart"' in monthly
 
 

@@ -51,7 +51,7 @@ def test_host_groups_show_directory_member_count_and_creator(admin, scim, idp_ap
     assert 'data-members="2"' in seeded and "<td>Host</td>" in seeded
     assert "; all in" in html and f">{INTERNAL}</span>" in html  # the one directory, said once
     created = re.search(r'<tr data-group="staff">.*?</tr>', html, re.S).group(0)
-    assert f'<td><span class="cut">{idp_app[0].name}</span></td>' in created and 'data-members="2"' in created
+    assert f'<td><span class="cut" dir="auto">{idp_app[0].name}</span></td>' in created and 'data-members="2"' in created
 
 
 def test_host_groups_search_filter_and_page(admin):
@@ -77,14 +77,14 @@ def test_a_group_page_lists_members_with_how_each_came_and_the_scim_groups_feedi
     jsmith = provision(scim, "jsmith")
     push_group(scim, "Engineering", jsmith)
     html = page(admin, f"/groups/{group_id('jira-developers')}")
-    assert '<h1 id="group-heading">jira-developers</h1>' in html
+    assert '<h1 id="group-heading"><bdi>jira-developers</bdi></h1>' in html
     members = re.findall(r'<tr data-username="([^"]+)" data-reason="([^"]+)">', html)
     assert members == [("bjensen", "default"), ("jsmith", "default")]
     assert "Barbara Jensen" in html and idp_app[0].name in html
     feeders = re.search(r'id="group-feeders".*?</table>', html, re.S).group(0)
-    assert re.search(r'data-scim-group="Engineering">.*?<td>1</td>\s*<td>' + re.escape(idp_app[0].name),
+    assert re.search(r'data-scim-group="Engineering">.*?<td>1</td>\s*<td><bdi>' + re.escape(idp_app[0].name),
                      feeders, re.S)
-    assert f"A default group of {idp_app[0].name}." in html
+    assert f"A default group of <bdi>{idp_app[0].name}</bdi>." in html
     assert f'href="{ADMIN}/users/{bjensen}"' in html  # members link to their user page
     assert admin.get(ADMIN + "/groups/999").status_code == 404
 

@@ -36,7 +36,7 @@ def test_a_user_pushed_over_scim_shows_up_active(admin, scim, idp_app):
     html = page(admin)
     line = row(html, "bjensen@example.com")
     assert ">bjensen@example.com</a>" in line and "Barbara Jensen" in line
-    assert '<td><span class="cut">bjensen@example.com</span></td>' in line  # the primary email, not the first
+    assert '<td><span class="cut" dir="auto">bjensen@example.com</span></td>' in line  # the primary email, not the first
     assert idp_app[0].name in line
     assert "; all in" in html and ">Confluence Internal Directory</span>" in html  # the one directory, said once
     assert 'data-status="active">Active</span>' in line
@@ -70,7 +70,7 @@ def test_the_idp_username_is_shown_when_the_username_rule_rewrote_it(admin, scim
     provision(scim, "plain")
     html = page(admin)
     rewritten = row(html, "bjensen@example.com")
-    assert ">bjensen</a>" in rewritten and '<td><span class="cut">bjensen@example.com</span></td>' in rewritten
+    assert ">bjensen</a>" in rewritten and '<td><span class="cut" dir="auto">bjensen@example.com</span></td>' in rewritten
     assert 'data-host-username="bjensen"' in rewritten
     assert 'title="Same as the host username"' in row(html, "plain")
 
@@ -183,10 +183,10 @@ def test_the_user_page_shows_attributes_groups_and_how_each_was_given(admin, sci
                                           "members": [{"value": user_id}]})
     assert response.status_code == 201
     html = admin.get(f"{ADMIN}/users/{user_id}").get_data(as_text=True)
-    assert '<h1 id="user-heading">bjensen</h1>' in html and "Tour Guide" in html and "Barbara Jensen" in html
+    assert '<h1 id="user-heading"><bdi>bjensen</bdi></h1>' in html and "Tour Guide" in html and "Barbara Jensen" in html
     assert "bjensen@example.com" in html and "(work)" in html
     groups = re.search(r'id="user-host-groups".*?</table>', html, re.S).group(0)
-    assert re.search(r'data-group="confluence-users" data-reason="default">.*?Default group</td>\s*<td>'
+    assert re.search(r'data-group="confluence-users" data-reason="default">.*?Default group</td>\s*<td><bdi>'
                      + re.escape(idp_app[0].name), groups, re.S)
     assert re.search(r'data-group="jira-developers" data-reason="idp-group">.*?IdP group</td>', groups, re.S)
     assert re.search(r'id="user-scim-groups">.*?>Engineering</a>', html, re.S)
