@@ -8,6 +8,9 @@ Targets: `user` and `group` are the sentinels, which no case may change (a case 
 only with a request that must be refused, or with an id that must not resolve to them);
 `victim_user` and `victim_group` absorb the writes that may legitimately succeed, and
 `scratch_user` the one write that makes a resource huge (so that it slows no later case).
+
+`admin_cases(route, …)` builds the admin pages' and the wizard's share, route by route, for
+test_hostile_admin.py, which finds the routes in app.url_map and the names each one reads.
 """
 
 import base64
