@@ -11,14 +11,7 @@ from .users import REASONS, arg, only_directory
 @bp.get("/groups")
 def groups():
     """Host groups, 50 a page, with directory, member count and who created each."""
-    problems = {}
-    directories = pages.directory_choices()
-    text = arg(problems, "q", pages.search_text)
-    directory = arg(problems, "directory", pages.choice, directories, "directory")
-    number = arg(problems, "page", pages.page_number) or 1
-    page = pages.host_groups(text, directory, number)
-    return render_template("admin/groups.html", page=page, problems=problems, directories=directories,
-                           one_directory=only_directory(directories, directory))
+    return _listed(pages.host_groups, "admin/groups.html")
 
 
 @bp.get("/groups/<id:group_id>")
@@ -41,14 +34,18 @@ def group(group_id):
 @bp.get("/groups/scim")
 def scim_groups():
     """SCIM groups as the IdPs pushed them, per directory, with member counts."""
+    return _listed(pages.scim_groups, "admin/groups_scim.html")
+
+
+def _listed(read, template):
+    """A page of groups that read(text, directory, page number) finds for the request's q, directory and page."""
     problems = {}
     directories = pages.directory_choices()
     text = arg(problems, "q", pages.search_text)
     directory = arg(problems, "directory", pages.choice, directories, "directory")
     number = arg(problems, "page", pages.page_number) or 1
-    page = pages.scim_groups(text, directory, number)
-    return render_template("admin/groups_scim.html", page=page, problems=problems, directories=directories,
-                           one_directory=only_directory(directories, directory))
+    return render_template(template, page=read(text, directory, number), problems=problems,
+                           directories=directories, one_directory=only_directory(directories, directory))
 
 
 @bp.get("/groups/scim/<group_id>")
