@@ -1,14 +1,16 @@
 """The admin pages under /plugins/servlet/usersync/admin: every one behind a signed-in session."""
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from werkzeug.routing import RequestRedirect
 
 from rules import errors
 
 from . import nul, security
-from .. import error_pages  # after security, which it uses
+from .. import error_pages
 
 PREFIX = "/plugins/servlet/usersync/admin"
 PUBLIC = {"admin.login", "admin.static"}
+GUARDED = (PREFIX + "/", "/plugins/servlet/usersync/configure/")  # the admin pages and the setup wizard
 NAVIGATION = (("admin.apps", "Configured IDPs"), ("admin.users", "Users"), ("admin.groups", "Groups"),
               ("admin.directories", "Directories"), ("admin.activity", "Activity"))
 
@@ -25,10 +27,15 @@ def guard():
     return None
 
 
-@bp.after_request
-def headers(response):
-    """Security headers on every admin response."""
-    return security.add_headers(response)
+@bp.before_app_request
+def guard_unknown():
+    """An anonymous caller of an unknown path (or method) under the admin or wizard prefix is sent to sign in,
+    as for a known one: a 404 or 405 would tell which pages exist."""
+    failed = request.routing_exception
+    if (failed is not None and not isinstance(failed, RequestRedirect)
+            and request.path.startswith(GUARDED) and not security.signed_in()):
+        return guard()
+    return None
 
 
 @bp.errorhandler(errors.NotFound)

@@ -40,8 +40,18 @@ def test_an_unknown_address_gets_the_404_page(admin, path):
 
 
 def test_signed_out_the_404_page_offers_sign_in(anonymous):
-    body = assert_product_page(anonymous.get(ADMIN + "/no-such-page"), 404, "There is no page at this address.")
+    body = assert_product_page(anonymous.get("/no-such-page"), 404, "There is no page at this address.")
     assert ">Sign in</a>" in body and "Sign out" not in body
+
+
+@pytest.mark.parametrize("path", [ADMIN + "/no-such-page", WIZARD + "/no-such-step", ADMIN + "/apps/x/edit"])
+def test_signed_out_an_unknown_admin_address_asks_to_sign_in_as_a_known_one_does(anonymous, path):
+    """A 404 there would tell an anonymous caller which admin pages exist."""
+    unknown, known = anonymous.get(path), anonymous.get(ADMIN + "/users")
+    assert (unknown.status_code, known.status_code) == (302, 302)
+    assert unknown.headers["Location"].startswith(ADMIN + "/login?next=")
+    assert known.headers["Location"].startswith(ADMIN + "/login?next=")
+    assert anonymous.delete(ADMIN + "/users").headers["Location"].startswith(ADMIN + "/login?")  # not a 405
 
 
 def test_a_missing_record_says_what_is_missing(admin):
