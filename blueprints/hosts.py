@@ -77,7 +77,7 @@ class TrustedHosts:
 
 
 def init_app(app):
-    """Read the setting (its defaults added) and refuse every request for another host, before any other hook."""
+    """Read the setting (its defaults added) and refuse every request for another host, before the blueprints' hooks."""
     app.extensions[_KEY] = TrustedHosts([*LOOPBACK, _public_host(app.config), *parse(app.config["TRUSTED_HOSTS"])])
     app.config["TRUSTED_HOSTS"] = None  # Flask's own check: see this module's docstring
     app.before_request(check)
