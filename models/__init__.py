@@ -16,6 +16,7 @@ from .idp_app import IdpApp
 from .migrations import migrate
 from .sync import SyncLink, SyncRun, SyncSource
 from .user import User, UserValue
+from .write_gate import GATED_SCHEME
 
 SQLITE_PRAGMAS = {
     "busy_timeout": 10000,  # first: switching a new file to WAL must wait for a process doing the same
@@ -50,7 +51,10 @@ def init_db(url):
     scheme, rest = url.split("://", 1)
     if isinstance(db.obj, PooledDatabase):
         db.obj.close_all()  # a store bound again (tests, CLI) must not keep the old pool's files open
-    database = connect(f"{scheme.split('+')[0]}+pool://{rest}", **options)
+    # On SQLite, write transactions queue on the write gate (models/write_gate.py), which wakes the next
+    # writer at once; PostgreSQL's own row locks already do.
+    pooled = GATED_SCHEME if url.startswith("sqlite") else "pool"
+    database = connect(f"{scheme.split('+')[0]}+{pooled}://{rest}", **options)
     if url.startswith("sqlite"):
         # SQLite's LOWER folds ASCII only; Python's folds 'É' like the stored *_lower columns.
         database.register_function(_lower, "lower", 1, deterministic=True)
