@@ -63,7 +63,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted; servers stopped", file=sys.stderr)
         return 130
-    text, verdicts = report.render(outcome, workloads)
+    text, verdicts = report.render(outcome, workloads, settings.connections)
     print("\n" + text)
     if args.json:
         report.write_json(args.json, about, settings, outcome, {w.key: w.label for w in workloads}, verdicts)

@@ -116,7 +116,7 @@ def _drive(target, stream, window, run, timed, start):
 def load(target, streams, duration, timed=False):
     """Drive one connection per stream concurrently for duration seconds (or until a stream ends).
 
-    timed keeps each request's latency (meant for the one-connection pass).
+    timed keeps each request's latency (a list append: no cost the rate would notice).
     """
     window, runs = _Window(), [Run() for _ in streams]
     start = threading.Barrier(len(streams) + 1, timeout=60)

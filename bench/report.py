@@ -63,6 +63,32 @@ def others(results, labels):
     return _columns(rows)
 
 
+def latency(results, labels, connections):
+    """usersync's and the peer's latency alone (p50) and with every connection busy (p99), side by side."""
+    rows = [("workload", "p50 alone", f"p99 at {connections}", "p99/p50", "peer p50 alone", f"peer p99 at {connections}",
+             "p99 vs peer")]
+    for key, label in labels.items():
+        if key not in results.rounds:
+            continue
+        med = partial(results.median, key)
+        alone, tail, peer_tail = med("usersync", "p50_ms"), med("usersync", "loaded_p99_ms"), med("peer", "loaded_p99_ms")
+        rows.append((label, _num(alone, 2), _num(tail, 2), _times(tail, alone), _num(med("peer", "p50_ms"), 2),
+                     _num(peer_tail, 2), _times(tail, peer_tail)))
+    return _columns(rows)
+
+
+def _times(value, over):
+    return "n/a" if value is None or not over else f"{value / over:.2f}x"
+
+
+def gate(holds):
+    """How long usersync's writes held the write gate (the whole run, seeding included)."""
+    if not holds:
+        return "  not reported (no write, or usersync did not stop cleanly)"
+    return (f"  {holds['writes']:,} writes; mean {holds['mean_ms']:.2f} ms, longest {holds['max_ms']:.1f} ms, "
+            f"total {holds['total_ms'] / 1000:.1f} s")
+
+
 def _columns(rows):
     """Rows of cells as aligned text: the first column left-aligned, the last free, the rest right-aligned."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -105,7 +131,7 @@ def memory(outcome):
     return "\n".join(lines)
 
 
-def render(outcome, workloads):
+def render(outcome, workloads, connections):
     """The whole printed report, and the verdicts."""
     labels = {w.key: w.label for w in workloads}
     peak = outcome.memory.get("big", {}).get("usersync", {}).get("peak_mb")
@@ -116,6 +142,9 @@ def render(outcome, workloads):
         "ceiling: GET /hello for reads, POST /hello for writes, DELETE included)\n"
         + table(outcome.results, labels, verdicts),
         "Ceiling and peer\n" + others(outcome.results, labels),
+        f"Latency in ms: alone (1 connection) and loaded ({connections} connections)\n"
+        + latency(outcome.results, labels, connections),
+        "Write gate hold time (usersync, SQLite)\n" + gate(outcome.gate_holds),
         "Targets\n" + verdict_list(verdicts),
         f"Memory (VmRSS, peak VmHWM)\n{memory(outcome)}",
         f"Seeding (not measured): {seeding}",
@@ -127,6 +156,7 @@ def write_json(path, machine, settings, outcome, labels, verdicts):
     """Every figure of every round, the medians, ratios, memory and verdicts."""
     doc = {"machine": machine, "settings": asdict(settings), "labels": labels,
            "workloads": outcome.results.as_dict(), "memory": outcome.memory, "seeding_seconds": outcome.seeding,
-           "verdicts": [asdict(v) for v in verdicts], "usersync_log_failures": outcome.server_errors}
+           "verdicts": [asdict(v) for v in verdicts], "usersync_log_failures": outcome.server_errors,
+           "write_gate_holds": outcome.gate_holds}
     with open(path, "w") as out:
         json.dump(doc, out, indent=2)

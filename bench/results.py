@@ -17,6 +17,8 @@ class Measure:
     p50_ms: float  # from the one-connection pass
     p99_ms: float
     latency_requests: int
+    loaded_p50_ms: float = None  # from the loaded pass: what a client waits while every connection is busy
+    loaded_p99_ms: float = None
     samples: list = field(default_factory=list)  # the first failed exchanges
 
 
@@ -69,7 +71,8 @@ class Results:
         for key, per_server in self.rounds.items():
             out[key] = {server: {"rounds": [asdict(m) for m in measures],
                                  "median": {figure: self.median(key, server, figure)
-                                            for figure in ("rate", "p50_ms", "p99_ms", "cpu_ms")},
+                                            for figure in ("rate", "p50_ms", "p99_ms", "loaded_p50_ms",
+                                                           "loaded_p99_ms", "cpu_ms")},
                                  "errors": self.errors(key, server)}
                         for server, measures in per_server.items()}
             out[key]["ceiling_ratio"] = self.ratio(key, "ceiling")

@@ -1,5 +1,6 @@
 """One benchmark run: start the servers, seed them, measure every workload round by round, stop them."""
 
+import ast
 import sys
 import tempfile
 import time
@@ -14,6 +15,7 @@ from .seeded import SeededStore
 from .workloads import catalogue, ceiling_stream
 
 PHASES = ("users", "writes", "groups", "big")
+GATE_LINE = "write gate held: "  # models.write_gate logs it at exit
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Outcome:
     memory: dict = field(default_factory=dict)  # phase -> server -> {"rss_mb", "peak_mb"}
     seeding: dict = field(default_factory=dict)  # phase -> seconds spent seeding
     server_errors: list = field(default_factory=list)  # usersync log lines about failures
+    gate_holds: dict = None  # usersync's write gate hold times, logged when it stops (models.write_gate)
 
 
 def progress(text):
@@ -63,7 +66,9 @@ def run(settings):
             stores = {s.name: SeededStore(s) for s in fleet if s.name != "ceiling"}
             outcome = Outcome()
             _measure_phases(settings, fleet, stores, outcome)
+            fleet[0].stop()  # usersync logs its write gate's hold times as it stops
             outcome.server_errors = _failure_lines(fleet[0].log_path)
+            outcome.gate_holds = _gate_holds(fleet[0].log_path)
             return outcome
         finally:
             for server in fleet:
@@ -131,7 +136,7 @@ def _measure_one(server, store, workload, settings, results, round_):
     if deleting:
         store.fill_pool(_pool_size(store, settings.duration))
     cpu = procstat.cpu_seconds(server.pid)
-    loaded = load(server.target, [stream(w) for w in range(settings.connections)], settings.duration)
+    loaded = load(server.target, [stream(w) for w in range(settings.connections)], settings.duration, timed=True)
     cpu = procstat.cpu_seconds(server.pid) - cpu
     if deleting:
         store.fill_pool(_pool_size(store, settings.latency_duration))
@@ -143,10 +148,13 @@ def _measure_one(server, store, workload, settings, results, round_):
     measure = Measure(rate=loaded.rate, requests=loaded.requests, errors=loaded.errors + single.errors,
                       cpu_ms=cpu / loaded.requests * 1000 if loaded.requests else None,
                       p50_ms=percentile(single.latencies, 0.50), p99_ms=percentile(single.latencies, 0.99),
-                      latency_requests=single.requests, samples=loaded.samples + single.samples)
+                      latency_requests=single.requests, samples=loaded.samples + single.samples,
+                      loaded_p50_ms=percentile(loaded.latencies, 0.50),
+                      loaded_p99_ms=percentile(loaded.latencies, 0.99))
     results.add(workload.key, server.name, measure)
     progress(f"round {round_ + 1}/{settings.rounds} {workload.key:<22} {server.name:<8} {measure.rate:9.1f}/s "
-             f"p50 {measure.p50_ms or 0:8.2f} ms  errors {measure.errors}")
+             f"p50 {measure.p50_ms or 0:8.2f} ms  p99@{settings.connections} {measure.loaded_p99_ms or 0:8.2f} ms  "
+             f"errors {measure.errors}")
 
 
 def _stream_of(store, workload):
@@ -160,6 +168,16 @@ def _pool_size(store, seconds):
     """Users DELETE may use up in seconds: twice the create rate seen (DELETE is no slower), and some."""
     rate = store.rates.get("create") or 300
     return int(rate * seconds * 2) + 50
+
+
+def _gate_holds(log_path):
+    """The figures of usersync's last "write gate held: {...}" log line, or None."""
+    found = None
+    with open(log_path, errors="replace") as log:
+        for line in log:
+            if GATE_LINE in line:
+                found = line.split(GATE_LINE, 1)[1].strip()
+    return ast.literal_eval(found) if found else None
 
 
 def _failure_lines(log_path, limit=60):

@@ -11,6 +11,9 @@ GROUP_LATENCY_GROWTH = {"group-patch": 1.5, "group-get-excl": 1.5}
 # The rate with the big store may be at most this much slower than with the small one.
 BIG_STORE_SLOWDOWN = {"big-get": ("get", 1.3), "big-filter": ("filter", 1.3), "big-page": ("page", 1.3)}
 MEMORY_MB = 200  # usersync's peak resident memory (VmHWM: over its whole life) once the big store is in
+# A write's p99 with every connection busy over its p50 alone: waiting writers must not sleep past a commit.
+TAIL_OVER_ALONE = {"create": 15.0, "put": 15.0, "patch": 15.0, "delete": 15.0}
+TAIL_VS_PEER = {"create": 1.2, "put": 1.2, "patch": 1.2}  # that p99 over the peer's, at the same load
 PEER_FACTOR = 1.0  # no workload slower than the peer...
 PEER_FACTOR_HEAVY = 5.0  # ...and list pages and every group workload 5x faster
 
@@ -34,6 +37,7 @@ def evaluate(results, peak_mb, ceilings):
     verdicts = []
     for key in results.rounds:
         verdicts += _ceiling(results, key, ceilings[key]) + _peer(results, key) + _big_store(results, key)
+        verdicts += _tail(results, key)
     verdicts += _group_latency(results)
     if peak_mb is not None and any(key.startswith("big-") for key in results.rounds):
         verdicts.append(Verdict("memory", f"usersync peak < {MEMORY_MB} MB with the big store",
@@ -83,6 +87,22 @@ def _big_store(results, key):
     measured = (f"{big:.0f} vs {small:.0f}/s ({small / big:.2f}x slower; over the ceiling "
                 f"{shares[0]:.1%} vs {shares[1]:.1%}, {shares[1] / shares[0]:.2f}x)")
     return [Verdict(key, target, measured, big >= small / slowdown and _clean(results, key, "usersync"))]
+
+
+def _tail(results, key):
+    """p99 under load against the same request's p50 alone, and against the peer's p99 under the same load."""
+    verdicts = []
+    tail, alone = results.median(key, "usersync", "loaded_p99_ms"), results.median(key, "usersync", "p50_ms")
+    if key in TAIL_OVER_ALONE and tail is not None and alone:
+        limit = TAIL_OVER_ALONE[key]
+        verdicts.append(Verdict(key, f"p99 loaded <= {limit:g}x p50 alone", f"{tail:.1f} vs {alone:.2f} ms "
+                                f"({tail / alone:.1f}x)", tail <= limit * alone))
+    peer_tail = results.median(key, "peer", "loaded_p99_ms")
+    if key in TAIL_VS_PEER and tail is not None and peer_tail and _clean(results, key, "peer"):
+        limit = TAIL_VS_PEER[key]
+        verdicts.append(Verdict(key, f"p99 loaded <= {limit:g}x peer's", f"{tail:.1f} vs {peer_tail:.1f} ms "
+                                f"({tail / peer_tail:.2f}x)", tail <= limit * peer_tail))
+    return verdicts
 
 
 def _group_latency(results):
