@@ -40,7 +40,8 @@ class Run:
     created: set = field(default_factory=set)  # lower names of the host groups created
     moved: set = field(default_factory=set)  # ids of the stranded users a dry run moved
     refused: set = field(default_factory=set)  # ids of the stranded users whose move was refused
-    moved_names: set = field(default_factory=set)  # ("user"|"host"|"group", lower name) moved in (dry run)
+    moved_names: dict = field(default_factory=dict)  # ("userName"|"host username"|"SCIM group name", lower
+    # name) -> who moves in with it, in this run
     _directories: dict = None
 
     @property

@@ -4,7 +4,8 @@ The IdP's ids of users and groups left in the old directory answer 404 at the ap
 with the SCIM groups it is in, and those groups with all their members (nested groups too): the users and
 groups linked by memberships move together or not at all. They stay where they are, each user named in a
 conflict with the reason, when one of them is not this app's to move (another app's user, a user in a third
-directory) or when the app's directory already holds one of their userNames, host usernames or group names.
+directory) or when the app's directory already holds one of their userNames, host usernames or group names,
+or a component planned before theirs (stranded in another old directory) moves in with one of them.
 The users that move leave the host groups of the old directory; the user phase then gives them the new
 directory's, as for any user.
 """
@@ -63,7 +64,8 @@ def _plan(state, start, changes):
     planned = []
     for component, why, source in zip(components, blocked, sources):
         users, groups = component
-        why = why or next((clashes[node] for node in (*users, *groups) if node in clashes), None)
+        why = why or next((clashes[node] for node in (*users, *groups) if node in clashes), None) \
+            or _claimed(state, graph, component)
         if why:
             state.refused.update(users)
             changes.extend(_refusal(state, graph, uid, source, why) for uid in users
@@ -138,7 +140,7 @@ def _structural(state, graph, component, source):
 
 
 def _clashes(state, graph, components):
-    """{user or group id: why it cannot move} for what the app's directory (or this run) already holds."""
+    """{user or group id: why it cannot move} for what the app's directory already holds."""
     users = [uid for component in components for uid in component[0]]
     groups = [gid for component in components for gid in component[1]]
     by_name = provisioned.user_name_holders(state.directory_id, {graph.users[u][3].lower() for u in users})
@@ -148,15 +150,30 @@ def _clashes(state, graph, components):
     clashes = {}
     for uid in users:
         _app, _visible, _directory, user_name, host_name = graph.users[uid]
-        if user_name.lower() in by_name or ("user", user_name.lower()) in state.moved_names:
+        if user_name.lower() in by_name:
             clashes[uid] = f"directory '{target}' already has a user with the userName '{user_name}'"
-        elif host_name.lower() in by_host or ("host", host_name.lower()) in state.moved_names:
+        elif host_name.lower() in by_host:
             clashes[uid] = f"directory '{target}' already has a host user '{host_name}'"
     for gid in groups:
         name = graph.groups[gid][0]
-        if name.lower() in taken or ("group", name.lower()) in state.moved_names:
+        if name.lower() in taken:
             clashes[gid] = f"directory '{target}' already has a SCIM group '{name}'"
     return clashes
+
+
+def _claimed(state, graph, component):
+    """Why a component cannot move because one planned before it in this run takes one of its names, or None:
+    stranded users from two old directories can share a userName or host username, only one can move in."""
+    users, groups = component
+    names = [(kind, name) for uid in users
+             for kind, name in (("userName", graph.users[uid][3]), ("host username", graph.users[uid][4]))]
+    names += [("SCIM group name", graph.groups[gid][0]) for gid in groups]
+    for kind, name in names:
+        claimant = state.moved_names.get((kind, name.lower()))
+        if claimant:
+            return (f"{claimant} moves into directory '{state.directory_name(state.directory_id)}' with the "
+                    f"{kind} '{name}' first")
+    return None
 
 
 def _refusal(state, graph, uid, source, why):
@@ -166,7 +183,8 @@ def _refusal(state, graph, uid, source, why):
 
 
 def _moving(state, graph, component, source, changes):
-    """The _Move of a component, its changes listed, and its names claimed for the rest of the run."""
+    """The _Move of a component, its changes listed, and its names claimed for the rest of the run (the
+    components planned after it in the batch, and a dry run's later batches)."""
     users, groups = component
     before, after = state.directory_name(source), state.directory_name(state.directory_id)
     held = {}
@@ -174,12 +192,14 @@ def _moving(state, graph, component, source, changes):
         held.update(host.memberships(users[start:start + 500]))
     for gid in groups:
         name = graph.groups[gid][0]
-        state.moved_names.add(("group", name.lower()))
+        state.moved_names[("SCIM group name", name.lower())] = f"SCIM group '{name}' of directory '{before}'"
         changes.append(Change("move", name, before, after, "SCIM group moved with its members",
                               resource_id=gid, resource_type="Group"))
     for uid in users:
         _app, _visible, _directory, user_name, host_name = graph.users[uid]
-        state.moved_names |= {("user", user_name.lower()), ("host", host_name.lower())}
+        claimant = f"host user '{host_name}' of directory '{before}'"
+        state.moved_names[("userName", user_name.lower())] = claimant
+        state.moved_names[("host username", host_name.lower())] = claimant
         changes.append(Change("move", host_name, before, after, "the app's directory changed", resource_id=uid))
         for _group_id, name, _source, _reason in held.get(uid, {}).values():
             changes.append(Change("leave", host_name, f"{name} ({before})", None,

@@ -84,3 +84,40 @@ def test_the_run_follows_the_directory_change_not_a_later_token_rotation(app):
         apps.rotate(client.name)
     result, _changes = reapply(client, dry_run=True)
     assert result.cause["operation"] == "app" and "directory changed" in result.cause["reason"]
+
+
+def test_of_two_stranded_users_from_different_directories_with_one_name_only_the_first_moves(app):
+    client = make_app(app, "Acme")
+    first = create_user(client, "alice")
+    _move_app(client, "Dir B")
+    second = create_user(client, "alice")  # the IdP created alice again in the app's new directory
+    target = _move_app(client, "Dir C")
+    planned, planned_changes = reapply(client, dry_run=True)
+    applied, changes = reapply(client)
+    assert applied.counts.as_dict() == planned.counts.as_dict()
+    assert kinds(changes) == kinds(planned_changes)
+    assert (applied.counts.moved, applied.counts.conflicts) == (1, 1)
+    (moved,) = [c.resource_id for c in changes if c.kind == "move"]
+    (conflict,) = [c for c in changes if c.kind == "conflict"]
+    assert {moved, conflict.resource_id} == {first["id"], second["id"]}
+    assert conflict.about == "move" and "with the userName 'alice' first" in conflict.detail
+    assert host_user(moved).directory_id == target and host_user(conflict.resource_id).directory_id != target
+    assert ok(client.get(f"/Users/{moved}"))["userName"] == "alice"
+    again, again_changes = reapply(client, dry_run=True)
+    assert again.counts.moved == 0 and [c.kind for c in again_changes] == ["conflict"]
+    assert "already has a user with the userName 'alice'" in again_changes[0].detail
+
+
+def test_of_two_stranded_groups_from_different_directories_with_one_name_only_the_first_moves(app):
+    client = make_app(app, "Acme")
+    create_group(client, "Engineering", create_user(client, "alice")["id"])
+    _move_app(client, "Dir B")
+    create_group(client, "Engineering", create_user(client, "bob")["id"])
+    _move_app(client, "Dir C")
+    planned, _planned_changes = reapply(client, dry_run=True)
+    applied, changes = reapply(client)
+    assert applied.counts.as_dict() == planned.counts.as_dict()
+    assert (applied.counts.groups_moved, applied.counts.conflicts) == (1, 1)
+    (conflict,) = [c for c in changes if c.kind == "conflict"]
+    assert "with the SCIM group name 'Engineering' first" in conflict.detail
+    assert reapply(client, dry_run=True)[0].counts.groups_moved == 0
