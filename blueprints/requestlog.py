@@ -44,7 +44,7 @@ def _finish(response):
     started = g.get("request_started")
     log.info(_json_line({
         "event": "request", "request_id": request_id, "method": request.method[:16],
-        "path": logged_path(request.path[:_MAX_PATH]), "status": response.status_code,
+        "path": logged_path(request.path)[:_MAX_PATH], "status": response.status_code,
         "ms": None if started is None else round((time.perf_counter() - started) * 1000, 1),
         "app": _idp_app_name(), "remote": request.remote_addr,
     }))

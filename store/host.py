@@ -56,11 +56,6 @@ def remove_members(group_id, user_ids):
     _REMOVE.run(group_id, list(user_ids))
 
 
-def remove_all(user_ids):
-    """Take users out of every host group they are in."""
-    HostMembership.delete().where(HostMembership.user.in_(list(user_ids))).execute()
-
-
 # Every SCIM write runs these: their SQL is generated once (store.sql).
 _NAMES = Prepared(lambda ids: User.select(User.id, User.host_username).where(User.id.in_(ids)))
 _HOST_GROUP = Prepared(lambda directory_id, lower: HostGroup.select().where(

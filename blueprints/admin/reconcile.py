@@ -5,14 +5,19 @@ by batch in the request (one transaction per 500 users, so a run that stops leav
 """
 
 import dataclasses
+import logging
 
 from flask import render_template, request, url_for
 from markupsafe import Markup
 
 from provisioning import reconcile as engine
+from rules.errors import Refused
+from scim.errors import ScimError
 from store.tenancy import apps as app_store
 
 from . import bp
+
+log = logging.getLogger(__name__)
 
 LIMIT = 100  # changes (and, apart, conflicts) listed under the counts; the counts cover every one
 NAMED = 3  # host groups, and conflicts, a one-line summary names before "and N more"
@@ -78,8 +83,12 @@ def apply(app):
     effect = Effect()
     try:
         effect.result = engine.run(app, dry_run=False, report=effect)
-    except Exception as error:  # noqa: BLE001 (the admin gets the reason; the committed batches stay applied)
-        effect.stopped = str(error) or type(error).__name__
+    except (Refused, ScimError) as error:  # a refusal in the admin's words; the committed batches stay applied
+        effect.stopped = str(error)
+        return effect
+    except Exception:  # noqa: BLE001 (the committed batches stay applied; the page says the run stopped)
+        log.exception("re-applying the options of '%s' stopped", app.name)
+        effect.stopped = "an unexpected error, written to the server's log"
         return effect
     effect.counts = effect.result.counts
     return effect

@@ -96,18 +96,22 @@ def storable(value):
     return str(value).replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
+def of_app_named(name):
+    """The condition for an app's events by its name: regardless of case (app names are unique so), kept for a
+    deleted app, and with those of the app so named now from before a rename."""
+    matches = fn.LOWER(AuditEvent.app_name) == name.strip().lower()
+    current = IdpApp.by_name(name.strip())
+    if current is not None:
+        matches |= AuditEvent.app == current.id
+    return matches
+
+
 def _filtered(app=None, since=None, until=None, subject=None, outcome=None, operation=None):
     query = AuditEvent.select()
     if isinstance(app, IdpApp):
         query = query.where(AuditEvent.app == app.id)
     elif app is not None:
-        # By name, so the events of a deleted app stay findable; regardless of case, as app names are unique;
-        # and those of the app so named now from before a rename.
-        matches = fn.LOWER(AuditEvent.app_name) == app.strip().lower()
-        current = IdpApp.by_name(app.strip())
-        if current is not None:
-            matches |= AuditEvent.app == current.id
-        query = query.where(matches)
+        query = query.where(of_app_named(app))
     if since is not None:
         query = query.where(AuditEvent.at >= naive_utc(since))
     if until is not None:

@@ -18,7 +18,7 @@ from peewee import SQL, fn
 from models import db, utcnow
 from models.audit import AuditEvent
 
-from store.trail import operations
+from store.trail import audit, operations
 
 SERIES = ("writes", "applied", "refused")
 _WRITES, _CHANGES = frozenset(operations.WRITES), frozenset(operations.CHANGES)
@@ -70,7 +70,7 @@ class Counts:
 def over_time(span, app_name=None, now=None):
     """Counts of one app's events (by name, so a deleted app's stay countable), or of every app's."""
     counts, index = _blank(span, now)
-    rows = _grouped(span, counts.starts[0], index, () if app_name is None else (AuditEvent.app_name == app_name,))
+    rows = _grouped(span, counts.starts[0], index, () if app_name is None else (audit.of_app_named(app_name),))
     for _app, bucket, operation, outcome, number in rows:
         _add(counts, index[bucket], operation, outcome, number)
     return counts

@@ -288,7 +288,8 @@ def test_a_new_directory_is_planned_once_it_exists(admin, acme):
     assert "1 host group created, 3 moved to the app's directory, 1 SCIM group moved." in shown
 
 
-def test_an_apply_that_stops_says_so_and_leaves_its_batch_untouched(admin, acme, idp_app, people, monkeypatch):
+def test_an_apply_that_stops_says_so_and_leaves_its_batch_untouched(admin, acme, idp_app, people, monkeypatch,
+                                                                     caplog):
     from provisioning.reconcile import users as reconcile_users
 
     with db.connection_context():
@@ -300,7 +301,9 @@ def test_an_apply_that_stops_says_so_and_leaves_its_batch_untouched(admin, acme,
     stopped = admin.post(acme.replace("/options", "/reapply"))
     assert stopped.status_code == 500
     assert found(r'id="reapply-stopped">(.*?)</div>', stopped) == (
-        "Applying to the users already provisioned stopped: the database went away. The batches before the one "
-        "that failed are applied, that one is not; Re-apply options to finish.")
+        "Applying to the users already provisioned stopped: an unexpected error, written to the server's log. The "
+        "batches before the one that failed are applied, that one is not; Re-apply options to finish.")
+    assert "the database went away" not in stopped.get_data(as_text=True)  # driver text stays in the log
+    assert "the database went away" in caplog.text and "stopped" in caplog.text
     assert all(host_groups(person) == ["acme-group-01"] for person in people)  # the batch rolled back whole
     assert 'id="effect-line"' not in stopped.get_data(as_text=True)

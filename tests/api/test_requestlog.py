@@ -109,3 +109,11 @@ def test_a_token_shaped_id_that_is_no_token_is_logged_as_sent(app, scim, lines):
     lookalike = "A" * 43
     scim.get(f"/Users/{lookalike}")
     assert lines()[-1]["path"] == f"{SCIM}/Users/{lookalike}"
+
+
+def test_a_token_across_the_logged_paths_cut_is_not_logged_in_part(app, scim, idp_app, lines):
+    token = idp_app[1]
+    padding = "x" * (2048 - len(f"{SCIM}/Users//") - 25)  # the cut falls 25 characters into the token
+    scim.get(f"/Users/{padding}/{token}")
+    logged = lines()[-1]["path"]
+    assert len(logged) <= 2048 and token[:20] not in logged

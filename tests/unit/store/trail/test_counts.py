@@ -93,3 +93,12 @@ def test_the_database_groups_the_events(oracle):
     event(oracle, "create-user", "applied", timedelta(minutes=5), 300)
     rows = counts._grouped(HOURLY, counts.blank(HOURLY, NOW).starts[0], {"2026-12-06 23": 23}, ())
     assert rows == [(None, "2026-12-06 23", "create-user", "applied", 300)]  # one row, not 300 events
+
+
+def test_an_apps_chart_keeps_its_events_from_before_a_rename_and_ignores_case(oracle):
+    event(oracle, "create-user", "applied", timedelta(hours=2), 2)
+    apps.rename("Oracle IDCS", "Oracle production")
+    renamed = apps.by_name("Oracle production")
+    event(renamed, "create-user", "applied", timedelta(hours=1))
+    for name in ("Oracle production", "ORACLE PRODUCTION"):
+        assert counts.over_time(HOURLY, name, NOW).total("writes") == 3
