@@ -28,7 +28,9 @@ def run(state):
     after = ""
     while True:
         with state.batch() as changes:
-            rows = provisioned.chunk(state.app.id, after, state.batch_size)
+            # Applying: the batch's users are locked as read, so a SCIM write cannot land between this plan
+            # and its writes (a rename from a stale userName, a status from a stale idp_active).
+            rows = provisioned.chunk(state.app.id, after, state.batch_size, lock=not state.dry_run)
             if not rows:
                 break
             after = rows[-1].id

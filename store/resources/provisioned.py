@@ -1,18 +1,23 @@
 """The users an app provisioned, read in chunks as a reconcile walks them, and the host-side changes it writes."""
 
+import peewee
 from peewee import JOIN
 
-from models import IdpApp, User, utcnow
+from models import IdpApp, User, db, utcnow
 from store import sql
 
 _COLUMNS = (User.id, User.user_name, User.user_name_lower, User.host_username, User.active, User.idp_active,
             User.directory_id)
 
 
-def chunk(app_id, after="", size=500):
+def chunk(app_id, after="", size=500, lock=False):
     """The next size SCIM-visible users an app provisioned, by id after the id after, in any directory: named
-    tuples of id, user_name, user_name_lower, host_username, active, idp_active, directory (its id)."""
-    return _walk(User.provisioned_by == app_id, after, size)
+    tuples of id, user_name, user_name_lower, host_username, active, idp_active, directory (its id).
+
+    lock, for a caller that writes them from what it read in the same transaction: on PostgreSQL the rows are
+    read FOR UPDATE, so a SCIM write waits for its commit (or it reads that write's values), never lands in
+    between; SQLite's write transaction already holds the whole database."""
+    return _walk(User.provisioned_by == app_id, after, size, lock)
 
 
 def stranded(app_id, directory_id, after="", size=500):
@@ -20,9 +25,11 @@ def stranded(app_id, directory_id, after="", size=500):
     return _walk((User.provisioned_by == app_id) & (User.directory != directory_id), after, size)
 
 
-def _walk(condition, after, size):
-    return list(User.select(*_COLUMNS).where(condition & User.scim_linked & (User.id > after))
-                .order_by(User.id).limit(size).namedtuples())
+def _walk(condition, after, size, lock=False):
+    query = User.select(*_COLUMNS).where(condition & User.scim_linked & (User.id > after)).order_by(User.id)
+    if lock and not isinstance(db.obj, peewee.SqliteDatabase):
+        query = query.for_update()
+    return list(query.limit(size).namedtuples())
 
 
 def holders(directory_id, host_lowers):

@@ -43,3 +43,14 @@ def test_a_move_takes_users_and_groups_with_their_memberships_and_leaves_the_old
     assert moves.members_of([group.id]) == [(group.id, alice.id, "User")]
     assert HostMembership.select().where(HostMembership.user == alice.id).count() == 0
     assert moves.group_names_taken(away.id, {"eng", "ops"}) == {"eng"}
+
+
+def test_a_chunk_read_to_be_written_reads_the_same_users(store_db):
+    from models import db
+
+    home = Directory.select().first()
+    app = IdpApp.create(name="Acme", name_lower="acme", provider="oracle", directory=home, token_hash="h" * 64)
+    mine = [_user(home, f"u{n}", app) for n in range(3)]
+    with db.atomic():  # FOR UPDATE on PostgreSQL, which needs a transaction to mean anything
+        locked = provisioned.chunk(app.id, "", 2, lock=True)
+    assert locked == provisioned.chunk(app.id, "", 2) and [r.id for r in locked] == sorted(u.id for u in mine)[:2]
