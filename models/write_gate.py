@@ -8,6 +8,7 @@ hand over to the next waiter at once. SQLite's busy timeout stays as the last re
 """
 
 import atexit
+import collections
 import fcntl
 import logging
 import os
@@ -48,6 +49,39 @@ class HoldTimes:
 HOLDS = HoldTimes()
 
 
+class FifoLock:
+    """A lock handed to its waiters in arrival order: a writer is never overtaken again and again, the p99."""
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._waiters = collections.deque()
+        self._owned = False
+
+    def acquire(self, timeout):
+        """True once this thread owns the lock; False after timeout seconds."""
+        with self._mutex:
+            if not self._owned:
+                self._owned = True
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        if waiter.acquire(timeout=timeout):
+            return True  # release() handed the lock over
+        with self._mutex:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return False
+        return True  # handed over just as the wait timed out
+
+    def release(self):
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()  # ownership passes straight to the next in line
+            else:
+                self._owned = False
+
+
 class WriteGate:
     """One lock per store: a thread lock, then (for a file) an flock on `<database>-gate`."""
 
@@ -58,7 +92,7 @@ class WriteGate:
 
     def _reset(self):
         self._pid = os.getpid()
-        self._thread_lock = threading.Lock()
+        self._thread_lock = FifoLock()
         self._fd = None  # a forked child must open its own: an flock belongs to the open file, shared across fork
 
     def acquire(self):
