@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 
 from cli.terminal import cut, shown
 from models import db
-from store.trail import audit as audit_store
 from store.tenancy import apps as app_store
+from store.trail import audit as audit_store
 from store.trail import traffic as traffic_store
 
 

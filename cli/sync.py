@@ -9,9 +9,9 @@ from flask.cli import with_appcontext
 
 from cli.terminal import shown
 from models import db
+from store.pull import runs, sources
 from store.tenancy import apps
 from store.tenancy import secrets as secret_store
-from store.pull import runs, sources
 from sync.sources import SourceConfigError
 
 SECRET_ENV = "USERSYNC_SYNC_SECRET"  # the client secret or bearer token, for scripts (never a flag: shell history)

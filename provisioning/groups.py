@@ -1,16 +1,16 @@
 """SCIM group writes and what they do to host groups, as the app's options decide."""
 
+from provisioning.written import Written
+from rules.options import load
+from rules.targets import targets_of
 from scim import patch as scim_patch
 from scim.attributes import GROUP_RESOURCE
 from store import transactions
-from store.trail import audit
 from store.resources import groups as store
+from store.trail import audit
 
 from . import host_groups
 from .changes import diff, patched, writable
-from provisioning.written import Written
-from rules.targets import targets_of
-from rules.options import load
 
 
 def create(app, doc):

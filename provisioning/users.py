@@ -1,17 +1,17 @@
 """SCIM user writes, decided by the app's provisioning options, recorded in the audit trail."""
 
+from provisioning import host_groups
+from provisioning.written import Written
+from rules import patterns
+from rules.options import load
 from scim import errors
 from scim.attributes import USER_RESOURCE
 from store import transactions
-from store.trail import audit
 from store.resources import users as store
 from store.resources.user_rows import MULTI
+from store.trail import audit
 
-from provisioning import host_groups
-from rules import patterns
 from .changes import diff, patched, writable
-from rules.options import load
-from provisioning.written import Written
 
 
 def create(app, doc):

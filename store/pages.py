@@ -16,7 +16,6 @@ from models.audit import AuditEvent, TrafficEntry
 from rules import errors
 from rules import options as provisioning_options
 from rules.targets import targets_of
-
 from store.trail import audit, operations
 from store.trail import traffic as traffic_log
 

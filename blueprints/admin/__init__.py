@@ -5,8 +5,8 @@ from werkzeug.routing import RequestRedirect
 
 from rules import errors
 
-from . import nul, security
 from .. import error_pages
+from . import nul, security
 
 PREFIX = "/plugins/servlet/usersync/admin"
 PUBLIC = {"admin.login", "admin.static"}

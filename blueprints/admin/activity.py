@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
+from store import pages
 from store.tenancy import apps as app_store
 from store.trail import audit, counts
-from store import pages
 from store.trail import traffic as traffic_log
 
 from . import bp, charts

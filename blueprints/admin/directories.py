@@ -2,8 +2,8 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from store.tenancy import directories as store
 from store import pages
+from store.tenancy import directories as store
 
 from . import bp
 

@@ -8,8 +8,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 
 from blueprints.wizard import source
 from blueprints.wizard.source import REST_STEPS, SourceForm
-from store.tenancy import apps as app_store
 from store.pull import runs, sources
+from store.tenancy import apps as app_store
 from sync.sources import SourceConfigError
 
 from . import bp

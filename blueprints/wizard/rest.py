@@ -9,8 +9,8 @@ connection passed with the very settings saved; the same form sent again goes to
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
 
 from models import db
-from store.tenancy import apps as app_store
 from store.pull import sources
+from store.tenancy import apps as app_store
 from sync.sources import SourceConfigError
 
 from . import bp, source, steps

@@ -11,14 +11,13 @@ import logging
 from datetime import UTC, timedelta
 
 from models import db
-from store.trail import audit
+from provisioning.pull import groups, users, vanished
+from provisioning.pull.state import Cursor, Pull, Stopped, TakenOver, parse_time
 from store.pull import links, runs, sources
+from store.trail import audit
 from sync.client import ScimClient
 from sync.errors import FilterRefused, SourceError
 from sync.sources import SourceConfigError
-
-from provisioning.pull import groups, users, vanished
-from provisioning.pull.state import Cursor, Pull, Stopped, TakenOver, parse_time
 
 log = logging.getLogger("usersync.sync")
 

@@ -1,14 +1,13 @@
 """Source groups into SCIM groups (and so host groups) through provisioning.groups, members translated to local ids."""
 
 from models import db
-from scim import errors, validation
-from scim.attributes import GROUP_RESOURCE
-from store.trail import audit
-from store.pull import links
-from store.pull import locals as local_store
-
 from provisioning import groups as provisioning_groups
 from provisioning.pull.state import digest
+from scim import errors, validation
+from scim.attributes import GROUP_RESOURCE
+from store.pull import links
+from store.pull import locals as local_store
+from store.trail import audit
 
 _NAMED = 5  # skipped member ids quoted in the audit trail
 

@@ -11,11 +11,10 @@ import threading
 from datetime import timedelta
 
 from models import db
-from store.tenancy import secrets
-from store.pull import runs, sources
-from store.ops.leader import Leader
-
 from provisioning.pull import engine
+from store.ops.leader import Leader
+from store.pull import runs, sources
+from store.tenancy import secrets
 
 log = logging.getLogger("usersync.sync")
 

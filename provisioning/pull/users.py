@@ -1,15 +1,14 @@
 """Source users into host users through provisioning.users: the options, writes and audit lines of SCIM pushes."""
 
 from models import db
+from provisioning import users as provisioning_users
+from provisioning.pull import vanished
+from provisioning.pull.state import digest
 from scim import errors, validation
 from scim.attributes import USER_RESOURCE
-from store.trail import audit
 from store.pull import links
 from store.pull import locals as local_store
-
-from provisioning.pull import vanished
-from provisioning import users as provisioning_users
-from provisioning.pull.state import digest
+from store.trail import audit
 
 
 def apply(pull, resource):

@@ -6,12 +6,11 @@ a crash and a resume) can miss a resource, and a missed user must never be deact
 """
 
 from models import db
-from store.trail import audit
-from store.pull import links
-
 from provisioning import groups as provisioning_groups
 from provisioning import users as provisioning_users
 from rules.options import load
+from store.pull import links
+from store.trail import audit
 
 
 def being_deleted(resource):

@@ -1,7 +1,6 @@
 """Which source user or group became which local one, per app, and which run last listed it."""
 
 from models import Group, SyncLink, User, db
-
 from store.resources import common
 
 _CHUNK = 500

@@ -14,7 +14,6 @@ import peewee
 
 from models import IdpApp, SyncRun, SyncSource, db, utcnow
 from rules import errors
-
 from store.trail import audit
 
 TRIGGERS = ("manual", "schedule", "cli")

@@ -6,10 +6,9 @@ from datetime import timedelta
 import peewee
 
 from models import IdpApp, SyncSource, db, utcnow
-from sync.sources import SourceConfigError, from_dict
-
-from store.trail import audit
 from store.tenancy import secrets as secret_store
+from store.trail import audit
+from sync.sources import SourceConfigError, from_dict
 
 # What the admin picks, in the order the page lists them, with the words it shows.
 SCHEDULES = {

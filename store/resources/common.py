@@ -5,10 +5,9 @@ from peewee import SQL
 
 from models import db
 from scim import errors, listing
-
+from store import sql
 from store.resources import paging
 from store.resources.scope import scope
-from store import sql
 from store.sql import Prepared, records_of
 
 

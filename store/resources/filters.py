@@ -12,12 +12,10 @@ from datetime import datetime, timedelta, timezone
 
 import peewee
 from peewee import SQL, Cast, NodeList, Value, fn
-from scim2_models.path import (AttrPath, CompareOperator, FilterVisitor, LogicalOperator, Path,
-                               ScimFilter)
+from scim2_models.path import AttrPath, CompareOperator, FilterVisitor, LogicalOperator, Path, ScimFilter
 
 from models import Group, User, db
 from scim import errors
-
 from store.resources.filter_columns import resolve, resolve_entry
 
 MODELS = {"User": User, "Group": Group}

@@ -6,11 +6,10 @@ import peewee
 
 from models import Group, Membership, User, db, utcnow
 from scim import errors
-
-from store.resources import common
 from store import sql
-from store.sql import Prepared
+from store.resources import common
 from store.resources.user_rows import meta
+from store.sql import Prepared
 
 _CHUNK = 500
 

@@ -13,7 +13,6 @@ from peewee import SQL
 
 from models import Group, Membership, UserValue, db
 from scim import constants
-
 from store.resources.user_rows import ADDRESS, ENTERPRISE_SIMPLE, MULTI, NAME, SIMPLE
 
 _EXPRESSIONS = {}  # database class -> (the body expression over "t1", its number of parameters)

@@ -8,7 +8,6 @@ correlated subqueries (SQLite json_group_array over an ordered subquery, Postgre
 import peewee
 
 from models import Group, Membership, User, UserValue, db
-
 from store import sql
 from store.sql import instances_of, records_of
 

@@ -6,12 +6,10 @@ from peewee import SQL
 
 from models import Membership, User, UserValue, db, utcnow
 from scim import errors
-
-from store.resources import common, user_json, user_reads, user_rows
-from store.tenancy import passwords
 from store import sql
+from store.resources import common, user_json, user_reads, user_rows
 from store.sql import Prepared
-
+from store.tenancy import passwords
 
 KEPT = object()  # write(): leave idp_active as it is
 

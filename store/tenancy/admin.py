@@ -7,7 +7,6 @@ import peewee
 
 from models import AdminAccount, LoginFailure, db, utcnow
 from rules import errors
-
 from store.ops.leader import advisory_key
 from store.tenancy import passwords
 

@@ -11,10 +11,9 @@ import peewee
 from models import Directory, IdpApp, db, utcnow
 from rules import errors
 from rules import options as provisioning_options
-
-from store.trail import audit
 from store.sql import Prepared
 from store.tenancy import directories as directory_store
+from store.trail import audit
 
 PROVIDERS = {
     "oracle": "Oracle Identity Cloud Service (OCI IAM)",

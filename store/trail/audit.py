@@ -1,8 +1,8 @@
 """The audit trail: every provisioning decision, when, by which app, why, and what it changed."""
 
+import contextlib
 import csv
 import io
-import contextlib
 import json
 import logging
 from datetime import datetime, timedelta, timezone
@@ -11,7 +11,6 @@ from peewee import fn
 
 from models import IdpApp, db, utcnow
 from models.audit import AuditEvent
-
 from store import sql
 from store.trail import redaction
 

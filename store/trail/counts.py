@@ -17,7 +17,6 @@ from peewee import SQL, fn
 
 from models import db, utcnow
 from models.audit import AuditEvent
-
 from store.trail import audit, operations
 
 SERIES = ("writes", "applied", "refused")

@@ -2,7 +2,6 @@
 
 from models import db
 from models.audit import TrafficEntry
-
 from store.trail import redaction
 from store.trail.audit import storable
 

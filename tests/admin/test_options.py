@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from models import Directory, db
 from blueprints.admin.options import PAGE_HELP
+from models import Directory, db
 from rules.options import HELP
 from store.tenancy import apps
 from store.trail import audit

@@ -11,9 +11,9 @@ import pytest
 
 from blueprints.admin.sync import describe_run
 from models import IdpApp, db
+from store.pull import runs, sources
 from store.tenancy import apps as app_store
 from store.tenancy import secrets
-from store.pull import runs, sources
 from tests.admin.pages import found, text
 
 ADMIN = "/plugins/servlet/usersync/admin"

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from models import Directory, User, db
-from store.tenancy import apps, directories
 from store.resources import users as user_store
+from store.tenancy import apps, directories
 
 from .pages import (
     ADMIN,

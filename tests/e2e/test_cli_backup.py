@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from app import create_app
 from cli import main
 from models import db
-from store.tenancy import apps, directories
 from store.ops import backup as store_backup
+from store.tenancy import apps, directories
 from tests.conftest import AdminClient, ScimClient, separate_database_url
 from tests.e2e.conftest import CliRunnerOn
 

@@ -11,8 +11,18 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import (PREFIX, REPO, SCIM_JSON, START_TIMEOUT, STOP_TIMEOUT, Server, assert_scim_error,
-                       assert_scim_json, free_port, usersync)
+from .conftest import (
+    PREFIX,
+    REPO,
+    SCIM_JSON,
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    Server,
+    assert_scim_error,
+    assert_scim_json,
+    free_port,
+    usersync,
+)
 
 pytestmark = pytest.mark.e2e
 

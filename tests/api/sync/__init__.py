@@ -13,8 +13,8 @@ class Puller:
 
     def __init__(self, flask_app, idp, name=None, page_size=PAGE_SIZE, **options):
         from models import db
-        from store.tenancy import apps, secrets
         from store.pull import sources
+        from store.tenancy import apps, secrets
 
         self.flask_app, self.idp, self.page_size = flask_app, idp, page_size
         self.key = secrets.key_from(flask_app.config)

@@ -8,8 +8,8 @@ import pytest
 
 from models import SyncRun, SyncSource, db, utcnow
 from provisioning.pull.scheduler import Scheduler
-from store.pull import runs, sources
 from store.ops.leader import Leader
+from store.pull import runs, sources
 
 from . import Puller
 

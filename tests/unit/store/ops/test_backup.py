@@ -9,11 +9,29 @@ from datetime import datetime
 import peewee
 import pytest
 
-from models import (AdminAccount, AuditEvent, Directory, Group, HostGroup, HostMembership, IdpApp, LoginFailure,
-                    Membership, SyncLink, SyncRun, SyncSource, TrafficEntry, User, UserValue, db, init_db, migrate)
-from store.tenancy import admin, apps, passwords
+from models import (
+    AdminAccount,
+    AuditEvent,
+    Directory,
+    Group,
+    HostGroup,
+    HostMembership,
+    IdpApp,
+    LoginFailure,
+    Membership,
+    SyncLink,
+    SyncRun,
+    SyncSource,
+    TrafficEntry,
+    User,
+    UserValue,
+    db,
+    init_db,
+    migrate,
+)
 from store.ops import backup as store_backup
 from store.ops.backup import BackupError
+from store.tenancy import admin, apps, passwords
 from tests.conftest import separate_database_url
 
 pytestmark = pytest.mark.usefixtures("store_db")

@@ -1,9 +1,9 @@
 """store.pull.locals and links.shown: the local users and groups a pull matches, reads and sees."""
 
 from models import Directory, Group, SyncLink, User
-from store.tenancy import apps
 from store.pull import links
 from store.pull import locals as local_store
+from store.tenancy import apps
 
 
 def _user(directory, name, linked=True):

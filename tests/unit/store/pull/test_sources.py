@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from models import AuditEvent, SyncLink, SyncRun, SyncSource, utcnow
-from store.tenancy import apps, secrets
 from store.pull import runs, sources
+from store.tenancy import apps, secrets
 from sync.sources import OracleSource, ScimSource, SourceConfigError
 
 KEY = secrets.key_from({"SECRET_KEY": "unit-test-secret-key"})

@@ -9,7 +9,6 @@ from models.audit import AuditEvent
 from rules.options import HELP, Options
 from store.tenancy import apps, directories
 
-
 pytestmark = pytest.mark.usefixtures("store_db")
 
 

@@ -12,7 +12,6 @@ from models.audit import AuditEvent
 from store.tenancy import apps
 from store.trail import audit
 
-
 pytestmark = pytest.mark.usefixtures("store_db")
 
 
