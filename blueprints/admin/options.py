@@ -110,15 +110,15 @@ def options(app_id):
     if "remove_row" in request.form:
         index = _int(request.form["remove_row"])
         form.rows = [row for i, row in enumerate(form.rows) if i != index]
-        return _render(app, form, unsaved=True, focus="mapping-add")
+        return _render(app, form, unsaved=True, focus="mapping-add", plan=False)
     if action == "add-row":
         form.rows.append(["", ""])
-        return _render(app, form, unsaved=True, focus=f"mapping-{len(form.rows) - 1}-idp")
+        return _render(app, form, unsaved=True, focus=f"mapping-{len(form.rows) - 1}-idp", plan=False)
     if action in ("preview-username", "preview-group"):
         kind = action.removeprefix("preview-")
         changes, _ = _changes(form)
         result = PREVIEWS[kind](app, changes, getattr(form, f"{kind}_sample"))
-        return _render(app, form, unsaved=True, previews={kind: result}, focus=f"{kind}_sample")
+        return _render(app, form, unsaved=True, previews={kind: result}, focus=f"{kind}_sample", plan=False)
     if action == "preview-effect":
         return _render(app, form, unsaved=True, focus="preview-effect")
     return _save(app, form)
@@ -297,14 +297,18 @@ def _int(text):
         return -1
 
 
-def _render(app, form, errors=None, unsaved=False, previews=None, focus=None):
+def _render(app, form, errors=None, unsaved=False, previews=None, focus=None, plan=True):
+    """The page; plan=False leaves the effect on existing users to Preview effect (a dry run reads every user the
+    app provisioned: Add row, Remove and the username and group previews do not need it) and "Also apply" as
+    the page that posted had it."""
     errors = errors or {}
-    effect = _effect(app, form)
+    effect = _effect(app, form) if plan else None
+    offered = effect.apply if effect is not None else "apply_offered" in request.form
     return render_template(
         "admin/options.html", app=app, form=form, errors=errors, unsaved=unsaved, previews=previews or {},
         focus=focus, help=PAGE_HELP, labels=LABELS, kinds=KINDS, choices=CHOICES, preview_classes=PREVIEW_CLASSES,
-        effect=effect, effect_html=reconcile_page.fragment(effect, app),
-        apply_checked=effect.apply and _apply_kept(request.form),
+        effect_html=reconcile_page.fragment(effect, app) if effect is not None else None,
+        apply_offered=offered, apply_checked=offered and _apply_kept(request.form),
         summary=[(field, _label(field), " ".join(messages)) for field, messages in errors.items()],
         provider=app_store.PROVIDERS.get(app.provider, app.provider),
         directories=directory_store.list_directories(), idp_groups=pages.scim_group_names(app.directory_id))

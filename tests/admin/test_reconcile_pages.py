@@ -307,3 +307,45 @@ def test_an_apply_that_stops_says_so_and_leaves_its_batch_untouched(admin, acme,
     assert "the database went away" in caplog.text and "stopped" in caplog.text
     assert all(host_groups(person) == ["acme-group-01"] for person in people)  # the batch rolled back whole
     assert 'id="effect-line"' not in stopped.get_data(as_text=True)
+
+
+NOT_PLANNED = ("Not planned for the form as typed: Preview effect on existing users shows what saving it changes "
+               "for them.")
+
+
+@pytest.fixture
+def plans(monkeypatch):
+    """The reconcile dry runs the pages ask for, counted."""
+    from provisioning import reconcile
+
+    runs, run = [], reconcile.run
+    monkeypatch.setattr(reconcile, "run", lambda *args, **kwargs: runs.append(kwargs) or run(*args, **kwargs))
+    return runs
+
+
+@pytest.mark.parametrize("button", [{"action": "add-row"}, {"remove_row": "1"},
+                                    {"action": "preview-username", "username_sample": "jdoe@example.com"},
+                                    {"action": "preview-group", "group_sample": "acme-group-01"}])
+def test_add_row_remove_and_the_samples_leave_the_effect_to_preview_effect(admin, acme, plans, button):
+    preview = post_form(admin, acme, "preview-effect", **MAPPING)
+    assert len(plans) == 2 and apply_box(preview) == (True, False)  # the page, then Preview effect
+    again = admin.post(acme, data={**read_form(preview).data, **button})
+    assert again.status_code == 200 and len(plans) == 2
+    assert effect_line(again) == NOT_PLANNED
+    assert apply_box(again) == (True, False)  # "Also apply" as the page that posted offered it
+    assert "Saving changes 3 users" in effect_line(admin.post(acme, data={**read_form(again).data,
+                                                                          "action": "preview-effect"}))
+    assert len(plans) == 3
+
+
+def test_also_apply_stays_greyed_out_when_the_page_that_posted_had_nothing_to_apply(admin, acme, plans):
+    page = admin.get(acme)
+    assert apply_box(page) == (False, True) and len(plans) == 1
+    again = admin.post(acme, data={**read_form(page).data, "action": "add-row"})
+    assert effect_line(again) == NOT_PLANNED and apply_box(again) == (False, True) and len(plans) == 1
+
+
+def test_a_refused_save_says_what_saving_would_do_again(admin, acme, plans):
+    refused = post_form(admin, acme, **{**MAPPING, "mapping-1-idp": "acme-group-01", "mapping-1-host": "x"})
+    assert refused.status_code == 400
+    assert effect_line(refused).startswith("Saving would be refused (Group mapping, row 2, IdP group:")
