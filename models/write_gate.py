@@ -74,6 +74,11 @@ class FifoLock:
                 return False
         return True  # handed over just as the wait timed out
 
+    @property
+    def queued(self):
+        """How many threads wait for the lock."""
+        return len(self._waiters)
+
     def release(self):
         with self._mutex:
             if self._waiters:

@@ -49,3 +49,12 @@ def test_the_peer_ran_what_it_supports(figures):
         if "peer" not in workload["unsupported"]:
             assert workload["peer"]["median"]["rate"] > 0, key
             assert workload["peer"]["errors"] == 0, (key, workload["peer"]["rounds"][0]["samples"])
+
+
+@pytest.mark.e2e
+def test_latency_under_load_and_the_write_gate_are_reported(figures):
+    for key in ("create", "put", "patch", "delete"):
+        for server in ("usersync", "peer"):
+            assert figures["workloads"][key][server]["median"]["loaded_p99_ms"] > 0, (key, server)
+    assert figures["write_gate_holds"]["writes"] > 0
+    assert figures["write_gate_holds"]["max_ms"] >= figures["write_gate_holds"]["mean_ms"] > 0

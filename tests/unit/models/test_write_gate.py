@@ -14,7 +14,7 @@ import pytest
 from playhouse.db_url import connect
 
 from models import SQLITE_PRAGMAS
-from models.write_gate import GATED_SCHEME, HOLDS
+from models.write_gate import GATED_SCHEME, HOLDS, FifoLock
 
 REPO = Path(__file__).resolve().parents[3]
 JOIN = 10  # seconds a thread may take before the test calls it hung
@@ -154,3 +154,38 @@ def test_savepoints_stay_inside_the_outer_hold(database):
         assert database.gate.held
     assert not database.gate.held
     assert HOLDS.summary()["writes"] == counted + 1
+
+
+def _until(condition):
+    deadline = time.monotonic() + JOIN
+    while not condition():
+        assert time.monotonic() < deadline, "condition never met"
+        time.sleep(0.001)
+
+
+def test_waiters_are_served_in_arrival_order():
+    lock, order, threads = FifoLock(), [], []
+    assert lock.acquire(JOIN)
+
+    def take(n):
+        assert lock.acquire(JOIN)
+        order.append(n)
+        lock.release()
+    for n in range(4):
+        threads.append(threading.Thread(target=take, args=(n,), daemon=True))
+        threads[-1].start()
+        _until(lambda: lock.queued == n + 1)
+    lock.release()
+    for thread in threads:
+        thread.join(JOIN)
+    assert order == [0, 1, 2, 3]
+    assert lock.acquire(0.001)  # and the last one freed it
+
+
+def test_a_wait_that_times_out_leaves_the_queue():
+    lock = FifoLock()
+    assert lock.acquire(JOIN)
+    assert lock.acquire(0.01) is False
+    assert lock.queued == 0
+    lock.release()
+    assert lock.acquire(0.001)
