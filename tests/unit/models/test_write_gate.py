@@ -114,10 +114,9 @@ def test_another_process_waits_on_the_flock(database, url):
 
 
 def test_an_exception_inside_a_transaction_frees_the_gate(database):
-    with pytest.raises(RuntimeError):
-        with database.atomic():
-            database.execute_sql("INSERT INTO t (who) VALUES ('lost')")
-            raise RuntimeError("a view failed")
+    with pytest.raises(RuntimeError), database.atomic():
+        database.execute_sql("INSERT INTO t (who) VALUES ('lost')")
+        raise RuntimeError("a view failed")
     assert not database.gate.held
     thread, outcome = _in_thread(lambda: _write(database, "next"))
     thread.join(JOIN)
@@ -127,9 +126,8 @@ def test_an_exception_inside_a_transaction_frees_the_gate(database):
 
 def test_a_failing_begin_frees_the_gate(database):
     database.execute_sql("BEGIN")  # outside peewee: its BEGIN IMMEDIATE now fails
-    with pytest.raises(Exception, match="within a transaction"):
-        with database.atomic():
-            pass
+    with pytest.raises(Exception, match="within a transaction"), database.atomic():
+        pass
     database.execute_sql("ROLLBACK")
     assert not database.gate.held
     thread, outcome = _in_thread(lambda: _write(database, "next"))
@@ -174,7 +172,7 @@ def test_waiters_are_served_in_arrival_order():
     for n in range(4):
         threads.append(threading.Thread(target=take, args=(n,), daemon=True))
         threads[-1].start()
-        _until(lambda: lock.queued == n + 1)
+        _until(lambda n=n: lock.queued == n + 1)
     lock.release()
     for thread in threads:
         thread.join(JOIN)
