@@ -13,8 +13,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from provisioning import users
 from rules import errors as admin_errors
-from rules import patterns, targets
 from rules import options as provisioning_options
+from rules import patterns, targets
 from rules.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
 from scim import errors as scim_errors
 from store import pages

@@ -9,13 +9,12 @@ import contextlib
 from dataclasses import dataclass, field
 
 from models import db
-from rules.options import load
-from store.tenancy import directories
-from store.trail import audit
-
 from provisioning import host_groups
 from provisioning.reconcile import moves, users
 from provisioning.reconcile.plan import Counts, Result
+from rules.options import load
+from store.tenancy import directories
+from store.trail import audit
 
 BATCH = 500
 

@@ -12,11 +12,10 @@ directory's, as for any user.
 
 from dataclasses import dataclass, field
 
+from provisioning.reconcile.plan import Change
 from store import host
 from store.resources import moves, provisioned
 from store.trail import audit
-
-from provisioning.reconcile.plan import Change
 
 
 @dataclass

@@ -2,14 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from provisioning import host_groups
+from provisioning.reconcile.plan import Change
+from provisioning.users import host_username
 from scim import errors
 from store import host
 from store.resources import provisioned
 from store.trail import audit
-
-from provisioning import host_groups
-from provisioning.reconcile.plan import Change
-from provisioning.users import host_username
 
 
 @dataclass

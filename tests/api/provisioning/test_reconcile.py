@@ -2,8 +2,17 @@
 
 import pytest
 
-from . import (add_manual_membership, create_group, create_user, host_group_names, host_groups, host_user,
-               make_app, ok, patch_body)
+from . import (
+    add_manual_membership,
+    create_group,
+    create_user,
+    host_group_names,
+    host_groups,
+    host_user,
+    make_app,
+    ok,
+    patch_body,
+)
 from .reconciling import host_name, kinds, reapply, set_options
 
 ACME = {"acme-group-01": ["jira-developers", "confluence-users"]}
