@@ -133,6 +133,16 @@ class WriteGate:
     def held(self):
         return getattr(self._held, "since", None) is not None
 
+    def close(self):
+        """Close the lock file unless a writer holds the gate (a store bound again must not keep it open)."""
+        if self._fd is None or not self._thread_lock.acquire(0):
+            return
+        try:
+            os.close(self._fd)
+            self._fd = None
+        finally:
+            self._thread_lock.release()
+
     def _file(self):
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -172,6 +182,10 @@ class GatedSqliteDatabase(PooledSqliteDatabase):
             super().rollback()
         finally:
             self.gate.release()
+
+    def close_all(self):
+        super().close_all()
+        self.gate.close()
 
     def _close(self, conn, close_conn=False):
         # A connection handed back or closed mid-transaction ends its transaction: never keep the gate.
