@@ -34,15 +34,10 @@ def list_groups(directory, as_json):
         if as_json:
             host_side.echo_json_array(found)
             return
-        header = False
-        for r in found:
-            if not header:
-                header = True
-                click.echo(f"{'host group':<36} {'members':>8}  {'directory':<30} created by")
-            click.echo(f"{cut(r['name'], 36):<36} {r['members']:>8}  {cut(r['directory'], 30):<30} "
-                       f"{cut(r['created_by'], 30)}")
-        if not header:
-            click.echo("No host groups match.")
+        host_side.echo_table(found, f"{'host group':<36} {'members':>8}  {'directory':<30} created by",
+                             lambda r: f"{cut(r['name'], 36):<36} {r['members']:>8}  {cut(r['directory'], 30):<30} "
+                                       f"{cut(r['created_by'], 30)}",
+                             "No host groups match.")
 
 
 @groups.command("show")

@@ -42,6 +42,18 @@ def rows(page_of):
         number += 1
 
 
+def echo_table(records, header, line, empty):
+    """A table written as records come: the header before the first line, or empty when there is none."""
+    shown = False
+    for record in records:
+        if not shown:
+            shown = True
+            click.echo(header)
+        click.echo(line(record))
+    if not shown:
+        click.echo(empty)
+
+
 def echo_json_array(records):
     """A JSON array of records, written as they come."""
     click.echo("[", nl=False)

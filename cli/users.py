@@ -46,15 +46,10 @@ def list_users(directory, app_name, as_json):
 
 
 def _table(records):
-    header = False
-    for r in records:
-        if not header:
-            header = True
-            click.echo(f"{'host username':<32} {'userName (IdP)':<36} {'status':<9} {'directory':<30} app")
-        click.echo(f"{cut(r['host_username'], 32):<32} {cut(r['user_name'], 36):<36} {r['status']:<9} "
-                   f"{cut(r['directory'], 30):<30} {cut(r['app'], 30)}")
-    if not header:
-        click.echo("No host users match.")
+    host_side.echo_table(records, f"{'host username':<32} {'userName (IdP)':<36} {'status':<9} {'directory':<30} app",
+                         lambda r: f"{cut(r['host_username'], 32):<32} {cut(r['user_name'], 36):<36} "
+                                   f"{r['status']:<9} {cut(r['directory'], 30):<30} {cut(r['app'], 30)}",
+                         "No host users match.")
 
 
 @users.command("show")
