@@ -222,9 +222,10 @@ ADMIN_PAGE = "/plugins/servlet/usersync/admin/"
 FRAMED_PASSWORD = re.compile(r"^\|  Password    (\S+) +\|$", re.MULTILINE)
 
 
-def serve_once(workdir, env=None):
-    """Start `usersync serve` on the store in workdir (env: changes to its environment), stop it; its stderr."""
-    instance = Server(workdir)
+def serve_once(workdir, env=None, database_url=None):
+    """Start `usersync serve` on the store in workdir, or on database_url's (env: changes to its environment), stop
+    it; its stderr."""
+    instance = Server(workdir, database_url=database_url)
     instance.env.update(env or {})
     instance.env = {key: value for key, value in instance.env.items() if value is not None}
     instance.serve()
@@ -254,7 +255,7 @@ def test_the_first_start_frames_the_generated_password_and_every_start_says_wher
     assert "usersync admin set-password" in stderr
     assert signs_in(first.database_url, password)
 
-    again, stderr = serve_once(tmp_path, {"USERSYNC_ADMIN_PASSWORD": None})
+    again, stderr = serve_once(tmp_path, {"USERSYNC_ADMIN_PASSWORD": None}, first.database_url)
     assert again.database_url == first.database_url
     assert password not in stderr and "Password" not in stderr, stderr
     assert (f"Sign in at http://127.0.0.1:{again.port}{ADMIN_PAGE} as 'admin'. "
