@@ -104,6 +104,17 @@ def _v7_idp_active(_host_product):
     User.update(idp_active=User.active).where(User.idp_active.is_null()).execute()
 
 
+def _v8_delta_watermarks(_host_product):
+    """A source's watermark may be a link (Graph's deltaLink, longer than any timestamp), and groups have one of
+    their own (Okta's lastMembershipUpdated, Graph's group deltaLink)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrator = SchemaMigrator.from_database(db.obj)
+    if not isinstance(db.obj, peewee.SqliteDatabase):  # SQLite keeps any length in a VARCHAR column
+        migrate(migrator.alter_column_type("sync_source", "watermark", peewee.TextField(null=True)))
+    _add_columns(migrator, "sync_source", group_watermark=SyncSource.group_watermark)
+
+
 def _add_columns(migrator, table, **fields):
     """Add the columns a table lacks, each as its model field declares it (nullable: SQLite adds a NOT NULL
     column only by rebuilding the table, which would fire the foreign keys' cascades)."""
@@ -122,6 +133,7 @@ MIGRATIONS = (
     (5, _v5_app_names_regardless_of_case),
     (6, _v6_app_requests),
     (7, _v7_idp_active),
+    (8, _v8_delta_watermarks),
 )
 
 

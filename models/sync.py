@@ -10,12 +10,14 @@ class SyncSource(BaseModel):
     """An app's source: its settings (sync.sources to_dict(), no secrets), its secrets encrypted, its schedule."""
 
     app = peewee.ForeignKeyField(IdpApp, unique=True, backref="sync_sources", on_delete="CASCADE")
-    kind = peewee.CharField(max_length=16)  # oracle | scim
+    kind = peewee.CharField(max_length=16)  # oracle | scim | entra | okta | keycloak | google
     settings = peewee.TextField(default="{}")  # JSON
     secret = peewee.TextField(null=True)  # a Fernet token of the JSON object of the secrets (store.tenancy.secrets)
     schedule = peewee.CharField(max_length=16, default="off")  # off | hourly | twice-daily | daily | weekly
     next_run = peewee.DateTimeField(null=True, index=True)
-    watermark = peewee.CharField(max_length=64, null=True)  # newest source meta.lastModified a complete run saw
+    # Where the next incremental run starts: the newest meta.lastModified a complete run saw, or a delta link.
+    watermark = peewee.TextField(null=True)
+    group_watermark = peewee.TextField(null=True)  # the same for groups, for sources that read changed groups only
     created = peewee.DateTimeField(default=utcnow)
     updated = peewee.DateTimeField(default=utcnow)
 

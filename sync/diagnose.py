@@ -1,9 +1,11 @@
-"""Test Connection: try a source once, without retries, and say in admin words what worked or what failed."""
+"""Test Connection: try a source once, without retries, and say in admin words what worked or what failed.
+
+A source's client ``check()`` reads one small page of users and of groups (a Check of what the source
+reports), raising a SourceError whose stage and code say where it stopped, in an admin's words."""
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .client import ScimClient
 from .errors import SourceError
 from .http import check_https
 
@@ -29,7 +31,7 @@ def test_connection(source, *, timeout=10.0, verify=True, transport=None):
         if transport is None:  # a real network: an https:// URL served by plain HTTP is told at once
             for url, stage in _https_urls(source):
                 check_https(url, timeout=timeout, stage=stage)
-        with ScimClient(source, timeout=timeout, verify=verify, retries=0, transport=transport) as client:
+        with source.client(timeout=timeout, verify=verify, retries=0, transport=transport) as client:
             found = client.check()
     except SourceError as error:
         return Result(False, error.stage, error.code, str(error), error.detail)
@@ -41,9 +43,9 @@ test_connection.__test__ = False  # a library function, not a pytest test
 
 def _https_urls(source):
     """(url, stage) of each server the test calls over https://, once each: the token endpoint first."""
-    token_url = getattr(source, "token_url", None) if getattr(source, "auth", "oauth") == "oauth" else None
+    token_url = source.destination if source.destination != source.endpoint else None
     seen, urls = set(), []
-    for url, stage in ((token_url, "token"), (source.scim_base, "api")):
+    for url, stage in ((token_url, "token"), (source.endpoint, "api")):
         origin = urlsplit(url or "").netloc.lower()
         if url and url.startswith("https://") and origin not in seen:
             seen.add(origin)
@@ -56,4 +58,4 @@ def _found(source, found):
     counts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in ((found.users, "user"), (found.groups, "group"))
               if n is not None]
     listed = f": the source reports {' and '.join(counts)}" if counts else ""
-    return f"Connected to {source.scim_base}{listed}."
+    return f"Connected to {source.endpoint}{listed}."

@@ -7,6 +7,7 @@ what deciding "missing from the source, so deleted there" needs.
 """
 
 import logging
+from dataclasses import dataclass
 
 log = logging.getLogger("usersync.sync")
 
@@ -32,6 +33,8 @@ class Listing:
         self.vanished = 0  # resources listed, then not found when their details were read
         self.totals = []  # totalResults of each page that had one
         self.stopped = None  # why paging ended: end, stalled, max_pages
+        self.watermark = None  # index paging gives none: the engine keeps the newest meta.lastModified
+        self.whole = True  # a search without a filter is meant to list every resource
         self._started = False
 
     @property
@@ -45,6 +48,10 @@ class Listing:
         if self.stopped not in ("end", "stalled") or len(set(self.totals)) > 1:
             return False
         return self.total is None or self.seen + self.start - 1 == self.total
+
+    def vouches(self, before_seen):
+        """Whether a resumed listing's part before the crash (before_seen resources) fits where it resumed."""
+        return before_seen == self.start - 1
 
     def __iter__(self):
         if self._started:
@@ -85,6 +92,96 @@ class Listing:
                 self.stopped = "stalled"
                 return
             start += len(resources)  # a short page is not the end; the next index follows what came
+        self.stopped = "max_pages"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a continuation-paged listing: its resources, the position of the next page (None: the
+    last), and what the last page may carry: the listing's watermark (Graph's deltaLink) and a total."""
+
+    resources: list
+    next: object = None
+    watermark: str | None = None
+    total: int | None = None
+
+
+class LinkListing:
+    """The resources of a listing paged by continuation (a next link, a page token), fetched as iterated (once).
+
+    ``fetch(position)`` gives a Page; the first position is None, later ones what the previous page gave
+    (any JSON value: the pull cursor stores it, so a run resumes at the page where it stopped). Unlike
+    offset paging, a continuation does not shift when the directory changes, so the listing is complete
+    when it reaches the last page. ``whole`` says whether the listing is meant to hold every resource
+    (False for a delta of changes): only a whole, complete listing tells which resources are gone.
+    """
+
+    def __init__(self, fetch, *, start=None, expand=None, whole=True, max_pages=MAX_PAGES):
+        self._fetch = fetch
+        self._expand = expand or (lambda resource: resource)
+        self.start = start if not isinstance(start, int) else None  # an int is a fresh cursor's first page
+        self.next_index = self.start
+        self.whole = whole
+        self.max_pages = max_pages
+        self.pending = 0
+        self.pages = 0
+        self.seen = 0
+        self.duplicates = 0
+        self.vanished = 0
+        self.totals = []
+        self.watermark = None
+        self.stopped = None
+        self._started = False
+
+    @property
+    def total(self):
+        return self.totals[-1] if self.totals else None
+
+    @property
+    def complete(self):
+        """True when paging reached the last page."""
+        return self.stopped == "end"
+
+    def vouches(self, before_seen):
+        """A continuation carries its place: what a stopped run read before it was each read once."""
+        return True
+
+    def __iter__(self):
+        if self._started:
+            raise RuntimeError("a LinkListing can be iterated once; ask the client for a new one")
+        self._started = True
+        return self._pages()
+
+    def _pages(self):
+        seen_ids, position, positions = set(), self.start, set()
+        while self.pages < self.max_pages:
+            page = self._fetch(position)
+            self.pages += 1
+            if page.total is not None:
+                self.totals.append(page.total)
+            fresh = [r for r in page.resources if not _repeat(r, seen_ids)]
+            self.duplicates += len(page.resources) - len(fresh)
+            self.next_index, self.pending = page.next, len(fresh)
+            if page.next is None:
+                self.watermark = page.watermark
+            for resource in fresh:
+                self.seen += 1
+                self.pending -= 1
+                expanded = self._expand(resource)
+                if expanded is None:
+                    self.vanished += 1
+                    continue
+                yield expanded
+            if page.next is None:
+                self.stopped = "end"
+                return
+            key = repr(page.next)
+            if key in positions:
+                log.warning("source gave the same next page twice; paging stopped")
+                self.stopped = "stalled"
+                return
+            positions.add(key)
+            position = page.next
         self.stopped = "max_pages"
 
 

@@ -1,25 +1,25 @@
-"""Where users and groups are pulled from: an Oracle identity domain, or any SCIM 2.0 service provider.
+"""Where users and groups are pulled from: an Oracle identity domain, any SCIM 2.0 service provider, or an
+IdP's own admin API (Microsoft Graph, Okta, Keycloak, Google's Directory API, each in its own module).
 
-``to_dict`` leaves the secrets out (they are stored apart, encrypted); ``from_dict`` takes them back
-as a second mapping. Nothing here reads a database or a request.
+Every source is a frozen dataclass with the same face: ``kind`` and ``label``; ``to_dict`` (the settings
+without the secrets, which are stored apart, encrypted) and ``secrets``; ``from_dict`` takes both back;
+``secret_name`` (the secret this source uses), ``destination`` (the URL that secret is sent to),
+``endpoint`` (the API, for messages); ``describe()`` in an admin's words; ``client(**options)`` the
+reader the pull engine and Test connection use; ``incremental``: how a later run reads only changes
+("modified": a filter on the time of change; "delta": a link the source gave at the end of the last
+read; None: every run reads everything) and ``groups_incremental``: whether groups are read that way
+too (else every run lists every group). Nothing here reads a database or a request.
 """
 
-import ipaddress
+import importlib
 from dataclasses import MISSING, dataclass, field, fields
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from .oauth import BearerToken, ClientCredentials
-
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-
-
-class SourceConfigError(ValueError):
-    """A source setting is missing or malformed; the message names the setting."""
-
-    def __init__(self, name, message):
-        super().__init__(f"{name}: {message}")
-        self.name = name
+from .settings import SourceConfigError
+from .settings import origin as _origin
+from .settings import require as _require
+from .settings import url as _url
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,12 @@ class OracleSource:
     client_secret: str = field(repr=False)
 
     kind: ClassVar[str] = "oracle"
+    label: ClassVar[str] = "Oracle identity domain (IDCS / OCI IAM)"
     secret_names: ClassVar[tuple] = ("client_secret",)
+    secret_name: ClassVar[str] = "client_secret"
+    incremental: ClassVar[str] = "modified"
+    # IDCS does not reliably move a group's meta.lastModified when only its members change.
+    groups_incremental: ClassVar[bool] = False
     # IDCS: the token carries the scopes of the app roles granted to the client (OCI IAM "Scopes").
     scope: ClassVar[str] = "urn:opc:idm:__myscopes__"
     # IDCS: Group.members is returned=request, so a list of groups carries no members.
@@ -68,9 +73,18 @@ class OracleSource:
     def scim_base(self):
         return self.domain_url + "/admin/v1"
 
+    endpoint = scim_base
+    destination = token_url
+
     def credentials(self):
         """How the client authenticates to the SCIM API."""
         return ClientCredentials(self.token_url, self.client_id, self.client_secret, self.scope, advice=self.advice)
+
+    def client(self, **options):
+        return _scim_client(self, options)
+
+    def describe(self):
+        return f"Oracle identity domain {self.domain_url} (client ID {self.client_id})"
 
     def to_dict(self):
         """The settings without the secret."""
@@ -93,7 +107,10 @@ class ScimSource:
     scope: str | None = None
 
     kind: ClassVar[str] = "scim"
+    label: ClassVar[str] = "SCIM 2.0 service"
     secret_names: ClassVar[tuple] = ("bearer_token", "client_secret")
+    incremental: ClassVar[str] = "modified"
+    groups_incremental: ClassVar[bool] = False
     # RFC 7643 §4.2: Group.members is returned by default, so a list of groups carries them.
     members_in_list: ClassVar[bool] = True
     member_page_size: ClassVar[None] = None
@@ -122,10 +139,29 @@ class ScimSource:
     def scim_base(self):
         return self.base_url
 
+    endpoint = scim_base
+
     @property
     def auth(self):
         """'bearer' or 'oauth': which secret is stored."""
         return "bearer" if self.bearer_token else "oauth"
+
+    @property
+    def secret_name(self):
+        return "bearer_token" if self.bearer_token else "client_secret"
+
+    @property
+    def destination(self):
+        """A bearer token goes to the SCIM API; a client secret to the token endpoint."""
+        return self.base_url if self.bearer_token else self.token_url
+
+    def client(self, **options):
+        return _scim_client(self, options)
+
+    def describe(self):
+        if self.bearer_token:
+            return f"SCIM API {self.base_url} (bearer token)"
+        return f"SCIM API {self.base_url} (OAuth2 client {self.client_id} at {self.token_url})"
 
     def credentials(self):
         """How the client authenticates to the SCIM API."""
@@ -146,15 +182,27 @@ class ScimSource:
         return {"bearer_token": self.bearer_token} if self.bearer_token else {"client_secret": self.client_secret}
 
 
-KINDS = {OracleSource.kind: OracleSource, ScimSource.kind: ScimSource}
+# Each IdP API's source lives beside its client, imported when first asked for.
+CONNECTORS = {"entra": "sync.graph:EntraSource", "okta": "sync.okta:OktaSource",
+              "keycloak": "sync.keycloak:KeycloakSource", "google": "sync.google:GoogleSource"}
+KINDS = (OracleSource.kind, ScimSource.kind, *CONNECTORS)
+
+
+def source_class(kind):
+    """The source class of a kind; SourceConfigError when there is none."""
+    if kind == OracleSource.kind:
+        return OracleSource
+    if kind == ScimSource.kind:
+        return ScimSource
+    if kind not in CONNECTORS:
+        raise SourceConfigError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    module, name = CONNECTORS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def from_dict(settings, secrets=None):
     """The source described by ``to_dict()``'s settings and ``secrets()``'s secrets."""
-    kind = settings.get("kind")
-    if kind not in KINDS:
-        raise SourceConfigError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
-    cls = KINDS[kind]
+    cls = source_class(settings.get("kind"))
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in settings.items() if k in names and k not in cls.secret_names}
     values.update({k: v for k, v in (secrets or {}).items() if k in cls.secret_names and v})
@@ -164,47 +212,7 @@ def from_dict(settings, secrets=None):
     return cls(**values)
 
 
-def _url(name, value):
-    """A URL without its trailing slash: https, or http only on this machine (tests, a local gateway)."""
-    value = _require(name, value).strip().rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SourceConfigError(name, f"must be an https:// URL, got {value!r}")
-    if parts.username or parts.password:
-        raise SourceConfigError(name, "must not carry a user name or password; give the credentials separately")
-    if parts.query or parts.fragment:
-        raise SourceConfigError(name, f"must not have a query or fragment, got {value!r}")
-    try:
-        if parts.port == 0:
-            raise ValueError
-    except ValueError:
-        raise SourceConfigError(name, f"has an invalid port: {value!r}") from None
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise SourceConfigError(name, f"must use https:// (http:// only for localhost), got {value!r}")
-    return value
+def _scim_client(source, options):
+    from .client import ScimClient  # the client module reads sources; imported when a client is made
 
-
-def _origin(name, value):
-    """A URL that must be scheme://host[:port] only, as an identity domain URL is."""
-    value = _url(name, value)
-    parts = urlsplit(value)
-    if parts.path:
-        raise SourceConfigError(name, f"is the identity domain URL only, like {parts.scheme}://{parts.netloc} "
-                                      f"(no path), got {value!r}")
-    return value
-
-
-def _require(name, value, why="is required"):
-    """The value, or SourceConfigError when it is empty."""
-    if not isinstance(value, str) or not value.strip():
-        raise SourceConfigError(name, why)
-    return value
-
-
-def _loopback(host):
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return ScimClient(source, **options)

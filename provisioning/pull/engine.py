@@ -1,6 +1,7 @@
-"""Pulling users and groups from an IdP's SCIM 2.0 API (the REST API sync method), Flask-free.
+"""Pulling users and groups from an IdP's API (the REST API sync method), Flask-free.
 
-A run reads users first (so that group members resolve), then groups, then, after listings that saw
+The source's client (sync.sources: SCIM 2.0, Graph, Okta, Keycloak, Google) yields SCIM-shaped
+resources. A run reads users first (so that group members resolve), then groups, then, after listings that saw
 everything, handles what the source no longer has. Every write goes through provisioning.users and
 provisioning.groups, so the app's options decide and the audit trail records exactly as for a SCIM
 push. Progress is saved page by page, each save a short transaction of its own (SCIM pushes
@@ -15,7 +16,6 @@ from provisioning.pull import groups, users, vanished
 from provisioning.pull.state import Cursor, Pull, Stopped, TakenOver, parse_time
 from store.pull import links, runs, sources
 from store.trail import audit
-from sync.client import ScimClient
 from sync.errors import FilterRefused, SourceError
 from sync.sources import SourceConfigError
 
@@ -35,7 +35,7 @@ class RunError(Exception):
 def run(app, run_id, key, client_factory=None, *, stop=None, progress=None, owner=None):
     """Run pull run_id of app to its end, resuming the app's stopped run if there is one; the final status.
 
-    client_factory(source) gives the sync.client.ScimClient to read with; stop (a threading.Event)
+    client_factory(source) gives the client to read with (by default source.client()); stop (a threading.Event)
     ends the run interrupted at the next resource; progress(phase, done, total) hears of each page.
     Returns None when the run is not this process's to run (another claimed it).
     """
@@ -46,7 +46,7 @@ def run(app, run_id, key, client_factory=None, *, stop=None, progress=None, owne
     source = None
     try:
         source = _prepare(pull, key)
-        factory = client_factory or (lambda configured: ScimClient(configured, sleep=pull.sleep))
+        factory = client_factory or (lambda configured: configured.client(sleep=pull.sleep))
         with factory(source) as client:
             pull.client = client
             _phases(pull)
@@ -73,6 +73,7 @@ def _prepare(pull, key):
     source = sources.source_for(pull.app, key)
     if source is None:
         raise RunError(f"'{pull.app.name}' has no source to pull from.")
+    pull.source = source
     pull.cursor = _start(pull, runs.get(pull.run_id))
     pull.done = pull.cursor.seen
     pull.checkpoint(full=pull.cursor.mode == "full")
@@ -90,10 +91,18 @@ def _start(pull, run):
             links.carry_over(pull.app.id, previous.id, run.id)
             pull.resumed_from = previous.id
             return cursor
-    watermark = parse_time(sources.watermark(pull.app.id))
-    if run.full or watermark is None:
+    users_mark, groups_mark = sources.watermarks(pull.app.id)
+    way = pull.source.incremental
+    if run.full or way is None or users_mark is None:
         return Cursor(mode="full")
-    return Cursor(mode="incremental", since=_floor(watermark - OVERLAP))
+    if way == "delta":  # Graph: the deltaLink the last complete read ended with
+        group_since = groups_mark if pull.source.groups_incremental else None
+        return Cursor(mode="incremental", since=users_mark, group_since=group_since)
+    users_time, groups_time = parse_time(users_mark), parse_time(groups_mark)
+    if users_time is None:
+        return Cursor(mode="full")
+    group_since = _floor(groups_time - OVERLAP) if pull.source.groups_incremental and groups_time else None
+    return Cursor(mode="incremental", since=_floor(users_time - OVERLAP), group_since=group_since)
 
 
 def _phases(pull):
@@ -104,9 +113,10 @@ def _phases(pull):
         cursor.enter("groups")
         pull.checkpoint()
     if cursor.phase == "groups":
-        # Every group each run, whatever the mode: Oracle IDCS does not reliably move a group's
-        # meta.lastModified when only its members change.
-        _walk(pull, "Group", lambda start: pull.client.iter_groups(start=start), groups.apply)
+        # Every group each run unless the source reads changed groups reliably (groups_incremental):
+        # Oracle IDCS does not move a group's meta.lastModified when only its members change.
+        _walk(pull, "Group", lambda start: pull.client.iter_groups(since=cursor.group_since, start=start),
+              groups.apply)
         cursor.enter("vanished")
         pull.checkpoint()
     if cursor.phase == "vanished":
@@ -137,8 +147,11 @@ def _walk(pull, kind, listing_at, apply):
         return _walk(pull, kind, listing_at, apply)
     # Resumed: complete only if the part before the crash saw each resource once and the source's
     # count never moved in between (checked again by id before anything is removed).
-    cursor.complete[kind] = (listing.complete and before_seen == listing.start - 1
+    cursor.complete[kind] = (listing.complete and listing.vouches(before_seen)
                              and len(set(before_totals + listing.totals)) <= 1)
+    cursor.whole[kind] = listing.whole
+    if listing.complete and listing.watermark:  # Graph: the deltaLink after the last page
+        setattr(cursor, "newest" if kind == "User" else "group_newest", listing.watermark)
     return None
 
 
@@ -156,10 +169,11 @@ def _fall_back(pull, refused):
 def _succeeded(pull, source):
     cursor = pull.cursor
     with db.atomic():
-        if cursor.complete.get("User") and cursor.newest:
-            current = parse_time(sources.watermark(pull.app.id))
-            if current is None or parse_time(cursor.newest) > current:
-                sources.set_watermark(pull.app.id, cursor.newest)
+        current = sources.watermarks(pull.app.id)
+        marks = [_later(now, new) if cursor.complete.get(kind) and new else now
+                 for kind, now, new in zip(("User", "Group"), current, (cursor.newest, cursor.group_newest))]
+        if tuple(marks) != tuple(current):
+            sources.set_watermarks(pull.app.id, *marks)
         if not runs.finish(pull.run_id, pull.owner, "succeeded", phase="done", done=pull.done,
                                 total=pull.total, counts=pull.counted(), cursor=cursor.dump()):
             raise TakenOver()
@@ -186,17 +200,27 @@ def _end(pull, source, status, message):
 def _headline(pull, source):
     """'pull sync from <source> (full)' and the like."""
     cursor = pull.cursor
-    mode = "full" if cursor.mode == "full" else f"incremental: users modified after {cursor.since}"
+    delta = source is not None and source.incremental == "delta"
+    changes = "changes since the last run" if delta else f"users modified after {cursor.since}"
+    mode = "full" if cursor.mode == "full" else f"incremental: {changes}"
     if cursor.fallback:
         mode = "full: the source refused the incremental filter"
     if pull.resumed_from:
         mode += f"; resuming run #{pull.resumed_from}"
-    where = f" from {sources.describe(source)}" if source is not None else ""
+    where = f" from {source.describe()}" if source is not None else ""
     return f"pull sync #{pull.run_id}{where} ({mode})"
 
 
 def _counts(pull):
     return ", ".join(f"{number} {name.replace('_', ' ')}" for name, number in pull.counted().items())
+
+
+def _later(current, new):
+    """The watermark to keep: the later of two times, or the new one when either is a link."""
+    now, then = parse_time(current), parse_time(new)
+    if now is not None and then is not None and then <= now:
+        return current
+    return new
 
 
 def _floor(moment):

@@ -2,6 +2,7 @@
 
 from models import db
 from provisioning import groups as provisioning_groups
+from provisioning.pull import vanished
 from provisioning.pull.state import digest
 from scim import errors, validation
 from scim.attributes import GROUP_RESOURCE
@@ -17,6 +18,12 @@ def apply(pull, resource):
     source_id = resource.get("id") if isinstance(resource, dict) else None
     if not isinstance(source_id, str) or not source_id:
         return _invalid(pull, resource, "it has no id")
+    pull.note_modified(resource, "Group")
+    if vanished.being_deleted(resource):
+        link = links.get(pull.app.id, "Group", source_id)
+        if link is not None:
+            vanished.remove_group(pull, link)
+        return None
     try:
         doc = validation.inbound(GROUP_RESOURCE, resource)
     except errors.ScimError as error:

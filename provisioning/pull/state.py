@@ -28,13 +28,16 @@ class Cursor:
     """Where a run is: a rerun after a crash starts from here. Listing positions are kept per page."""
 
     mode: str = "full"  # full | incremental
-    since: str | None = None  # incremental: the users modified after this (the source's own clock)
+    since: str | None = None  # incremental: the users modified after this (the source's own clock), or a delta link
+    group_since: str | None = None  # the same for groups, when the source reads changed groups only
     phase: str = "users"
-    start: int = 1  # the startIndex of the next page of this phase's listing
+    start: object = 1  # where this phase's listing goes on: a startIndex, or a source's continuation
     seen: int = 0  # resources of this phase's listing before start, each seen once
     totals: list = field(default_factory=list)  # the totalResults this phase's listing gave so far
     complete: dict = field(default_factory=dict)  # {"User"/"Group": whether the listing saw every resource}
-    newest: str | None = None  # the newest user meta.lastModified seen: the next watermark
+    whole: dict = field(default_factory=dict)  # {"User"/"Group": False when the listing held changes only}
+    newest: str | None = None  # the newest user meta.lastModified seen (or the delta link): the next watermark
+    group_newest: str | None = None  # the same for groups
     fallback: bool = False  # the source refused the incremental filter, so this run reads everything
 
     @classmethod
@@ -65,6 +68,7 @@ class Pull:
         self.owner = owner
         self.cursor = cursor
         self.resumed_from = None  # the stopped run this one took over
+        self.source = None
         self.client = None
         self.counts = {}
         self.done = cursor.seen
@@ -116,12 +120,14 @@ class Pull:
                 time.sleep(min(left, 1.0))
             self.beat()
 
-    def note_modified(self, resource):
+    def note_modified(self, resource, kind="User"):
         """Remember the newest meta.lastModified seen (RFC 7643 §3.1): the next incremental run starts there."""
         stamp = (resource.get("meta") or {}).get("lastModified")
         moment = parse_time(stamp)
-        if moment is not None and (self.cursor.newest is None or moment > parse_time(self.cursor.newest)):
-            self.cursor.newest = stamp
+        name = "newest" if kind == "User" else "group_newest"
+        current = parse_time(getattr(self.cursor, name))
+        if moment is not None and (current is None or moment > current):
+            setattr(self.cursor, name, stamp)
 
 
 def parse_time(stamp):

@@ -11,23 +11,28 @@ from provisioning import users as provisioning_users
 from rules.options import load
 from store.pull import links
 from store.trail import audit
+from sync.resources import is_removed
 
 
 def being_deleted(resource):
-    """Oracle IDCS: a resource whose deletion is under way is still listed, with deleteInProgress true."""
-    return resource.get("deleteInProgress") in (True, "true")
+    """The source says the resource is gone (Graph's @removed), or going: Oracle IDCS still lists a resource
+    whose deletion is under way, with deleteInProgress true."""
+    return is_removed(resource) or resource.get("deleteInProgress") in (True, "true")
 
 
 def sweep(pull):
-    """Users (full runs only) and groups (every run: groups are always listed whole) not listed by this run."""
-    complete = pull.cursor.complete
+    """Users (full runs only) and groups (when listed whole) not listed by this run. A source that reads changed
+    groups only says which are gone itself (removed markers), so nothing is swept after such a listing."""
+    complete, whole = pull.cursor.complete, pull.cursor.whole
     if pull.cursor.mode == "full":
         if complete.get("User"):
             _sweep(pull, "User", pull.client.get_user, remove_user)
         else:
             _not_checked(pull, "users")
+    if not whole.get("Group", True):
+        return
     if complete.get("Group"):
-        _sweep(pull, "Group", pull.client.get_group, _remove_group)
+        _sweep(pull, "Group", pull.client.get_group, remove_group)
     else:
         _not_checked(pull, "groups")
 
@@ -41,7 +46,7 @@ def remove_user(pull, link):
         links.remove(link)
 
 
-def _remove_group(pull, link):
+def remove_group(pull, link):
     """A source group gone: its SCIM group goes, and its members lose the host groups it gave them."""
     with db.atomic():
         if links.shown(link, pull.app.directory_id):

@@ -8,7 +8,7 @@ import peewee
 from models import IdpApp, SyncSource, db, utcnow
 from store.tenancy import secrets as secret_store
 from store.trail import audit
-from sync.sources import SourceConfigError, from_dict
+from sync.sources import SourceConfigError, from_dict, source_class
 
 # What the admin picks, in the order the page lists them, with the words it shows.
 SCHEDULES = {
@@ -20,7 +20,8 @@ SCHEDULES = {
 }
 INTERVALS = {"hourly": timedelta(hours=1), "twice-daily": timedelta(hours=12), "daily": timedelta(days=1),
              "weekly": timedelta(days=7)}
-SECRET_LABELS = {"client_secret": "client secret", "bearer_token": "bearer token"}
+SECRET_LABELS = {"client_secret": "client secret", "bearer_token": "bearer token", "api_token": "API token",
+                 "service_account": "service account key"}
 
 
 class StoredSecretUnreadable(SourceConfigError):
@@ -124,27 +125,24 @@ def advance(row, now=None):
     SyncSource.update(next_run=next_run).where(SyncSource.id == row.id).execute()
 
 
-def watermark(app_id):
-    """The watermark of the app's source; SyncSource.DoesNotExist when it has none."""
-    return SyncSource.get(SyncSource.app == app_id).watermark
+def watermarks(app_id):
+    """(users, groups): where the app's next incremental run starts; SyncSource.DoesNotExist without a source."""
+    row = SyncSource.get(SyncSource.app == app_id)
+    return row.watermark, row.group_watermark
 
 
-def set_watermark(app_id, watermark):
-    """Remember the newest source meta.lastModified a complete run saw (incremental runs start there)."""
-    SyncSource.update(watermark=watermark).where(SyncSource.app == app_id).execute()
+def set_watermarks(app_id, users, groups):
+    """Remember where a complete run ended: the newest meta.lastModified it saw, or the source's delta link."""
+    SyncSource.update(watermark=users, group_watermark=groups).where(SyncSource.app == app_id).execute()
 
 
 def describe(source):
     """A source in an admin's words, for the audit trail and the CLI."""
-    if source.kind == "oracle":
-        return f"Oracle identity domain {source.domain_url} (client ID {source.client_id})"
-    if source.auth == "bearer":
-        return f"SCIM API {source.base_url} (bearer token)"
-    return f"SCIM API {source.base_url} (OAuth2 client {source.client_id} at {source.token_url})"
+    return source.describe()
 
 
 def _audit_configured(app, source, before, after, replaced):
-    secret = SECRET_LABELS[next(iter(source.secrets()))]
+    secret = SECRET_LABELS.get(source.secret_name, source.secret_name.replace("_", " "))
     if not before:
         what = f"pull source set to {describe(source)}; {secret} stored encrypted"
     else:
@@ -170,7 +168,10 @@ def _secret_name(kind, settings):
         oauth = settings.get("auth") == "oauth" or (settings.get("auth") is None
                                                       and (settings.get("token_url") or settings.get("client_id")))
         return "client_secret" if oauth else "bearer_token"
-    return "client_secret"
+    try:
+        return source_class(kind).secret_names[0]
+    except SourceConfigError:
+        return "client_secret"
 
 
 def _row(app, for_update=False):

@@ -137,10 +137,11 @@ def test_deleting_the_app_deletes_its_source_runs_and_links(app):
     assert (SyncSource.select().count(), SyncRun.select().count(), SyncLink.select().count()) == (0, 0, 0)
 
 
-def test_the_watermark_is_what_a_complete_run_last_saw(app):
+def test_the_watermarks_are_what_a_complete_run_last_saw(app):
     with pytest.raises(SyncSource.DoesNotExist):
-        sources.watermark(app.id)
+        sources.watermarks(app.id)
     configure(app)
-    assert sources.watermark(app.id) is None
-    sources.set_watermark(app.id, "2024-05-01T10:00:00Z")
-    assert sources.watermark(app.id) == "2024-05-01T10:00:00Z"
+    assert sources.watermarks(app.id) == (None, None)
+    link = "https://graph.example/v1.0/users/delta?$deltatoken=" + "x" * 600  # longer than any timestamp
+    sources.set_watermarks(app.id, "2024-05-01T10:00:00Z", link)
+    assert sources.watermarks(app.id) == ("2024-05-01T10:00:00Z", link)
