@@ -47,6 +47,7 @@ class HoldTimes:
 
 
 HOLDS = HoldTimes()
+os.register_at_fork(after_in_child=HOLDS.__init__)  # a forked worker (`serve --workers`) reports its own writes
 
 
 class FifoLock:
