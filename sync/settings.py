@@ -1,6 +1,7 @@
 """Checking a source's settings as an admin typed them: URLs, required values; errors name the setting."""
 
 import ipaddress
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -67,3 +68,22 @@ def loopback(host):
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting as the wizard's Connect step asks for it (and the CLI's flags name it).
+
+    ``kind``: text, secret (a password box; stored encrypted), file (an upload, e.g. Google's service-account
+    JSON; stored encrypted), choice (``choices`` are (value, label) pairs; the first is the default) or list
+    (comma-separated values). ``advanced``: shown folded (URLs that only national clouds and tests change).
+    """
+
+    name: str
+    label: str
+    help: str
+    kind: str = "text"
+    required: bool = True
+    placeholder: str = ""
+    choices: tuple = ()
+    advanced: bool = False
