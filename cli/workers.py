@@ -90,6 +90,7 @@ def supervise(app, sock, threads, count, serve):
     try:
         _keep_running(pool, count, stops)
     finally:
+        sock.close()  # once the workers close theirs as they drain, new connections are refused, not queued
         killed = pool.stop(stops, DRAIN_SECONDS + STOP_GRACE)
     if killed:
         raise click.ClickException(f"{killed} worker(s) did not stop within {DRAIN_SECONDS + STOP_GRACE:g} s "
