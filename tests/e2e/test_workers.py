@@ -368,3 +368,14 @@ def test_sigterm_stops_every_worker_and_the_requests_in_flight_are_answered(tmp_
         thread.join(JOIN_TIMEOUT)
     assert answers and set(answers) == {201}, answers
     assert not [pid for pid in pids if _running(pid)]
+
+
+def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
+    """SIGKILL to the supervisor: the kernel sends each worker SIGTERM (PR_SET_PDEATHSIG), so none is left."""
+    server = start_workers(tmp_path)
+    pids = server.live_workers()
+    server.kill()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while [pid for pid in pids if _running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in pids if _running(pid)], "a worker outlived its killed supervisor"
