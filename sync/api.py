@@ -16,9 +16,9 @@ class JsonApi:
     def __init__(self, http, credentials, refusal, *, accept=ACCEPT):
         self.http, self.credentials, self.refusal, self.accept = http, credentials, refusal, accept
 
-    def get(self, url, params=None, *, missing_ok=False):
+    def get(self, url, params=None, *, missing_ok=False, headers=None):
         """The parsed JSON at url (any JSON value), or None for a 404 when ``missing_ok``; SourceError otherwise."""
-        response = self.send(url, params or {})
+        response = self.send(url, params or {}, headers)
         if response.status_code == 404 and missing_ok:
             return None
         if response.status_code != 200:
@@ -30,11 +30,12 @@ class JsonApi:
             raise ApiError(f"{url} answered with {kind}, not JSON. Check the URL.", code="not_json",
                            status=200, detail=self.quoted(response.text)) from None
 
-    def send(self, url, params):
-        """The response to GET url with the current token; on 401 to a cached token a new one is fetched, once."""
+    def send(self, url, params, extra=None):
+        """The response to GET url with the current token (and ``extra`` headers); on 401 to a cached token a new
+        one is fetched, once."""
         for attempt in (1, 2):
             fetched = self.credentials.fetches
-            headers = {"Authorization": self.credentials.header(self.http), "Accept": self.accept}
+            headers = {**(extra or {}), "Authorization": self.credentials.header(self.http), "Accept": self.accept}
             response = self.http.send("GET", url, stage="api", params=params, headers=headers)
             fresh = self.credentials.fetches != fetched
             if response.status_code != 401 or not self.credentials.renewable or fresh or attempt == 2:

@@ -65,17 +65,20 @@ class ClientCredentials:
         return (self._secret, self._token)
 
     def _fetch(self, http):
+        """A new token from the token endpoint, kept until shortly before it expires."""
+        token, lifetime = self._read(self._request(http))
+        self.fetches += 1
+        self._token = token
+        self._renew_at = self._clock() + lifetime - min(REFRESH_MARGIN, lifetime / 2)
+
+    def _request(self, http):
         """POST the client-credentials grant; RFC 6749 §2.3.1: HTTP Basic with the form-encoded id and secret."""
         form = {"grant_type": "client_credentials"}
         if self.scope:
             form["scope"] = self.scope
         basic = base64.b64encode(f"{quote_plus(self.client_id)}:{quote_plus(self._secret)}".encode()).decode()
-        response = http.send("POST", self.token_url, stage="token", data=form,
-                             headers={"Authorization": f"Basic {basic}", "Accept": "application/json"})
-        token, lifetime = self._read(response)
-        self.fetches += 1
-        self._token = token
-        self._renew_at = self._clock() + lifetime - min(REFRESH_MARGIN, lifetime / 2)
+        return http.send("POST", self.token_url, stage="token", data=form,
+                         headers={"Authorization": f"Basic {basic}", "Accept": "application/json"})
 
     def _read(self, response):
         """(access_token, lifetime in seconds) from a token response, or the TokenError it amounts to."""
