@@ -23,6 +23,8 @@ def parse_args(argv):
                         help=f"concurrent connections of the loaded pass (default {defaults.connections})")
     parser.add_argument("--small-store", type=int, help=f"users of the small store (default {defaults.small_store:,})")
     parser.add_argument("--big-store", type=int, help=f"users of the big store (default {defaults.big_store:,})")
+    parser.add_argument("--workers", type=int,
+                        help="also measure `usersync serve --workers N` beside the single process (default 1: not)")
     parser.add_argument("--quick", action="store_true", help="a tiny smoke run: 1 round, tiny stores, short passes")
     parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
                         help="run these workloads only (shell patterns, e.g. 'group-*'); see --list")
@@ -35,7 +37,7 @@ def settings_from(args):
     """Settings: defaults, then --quick's, then every option given."""
     values = dict(QUICK) if args.quick else {}
     for name in ("rounds", "duration", "latency_duration", "threads", "connections", "small_store", "big_store",
-                 "only"):
+                 "only", "workers"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
     return Settings(**values)

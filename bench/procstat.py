@@ -14,6 +14,39 @@ def cpu_seconds(pid):
     return (utime + stime) / _TICKS
 
 
+def tree_cpu_seconds(pid):
+    """CPU seconds of the process and of its children, those running and those it has waited for
+    (`usersync serve --workers`: the supervisor and its workers, a replaced one included)."""
+    own = _stat(pid)
+    total = (int(own[11]) + int(own[12]) + int(own[13]) + int(own[14])) / _TICKS  # utime stime cutime cstime
+    return total + sum(tree_cpu_seconds(child) for child in children(pid))
+
+
+def children(pid):
+    """The pids of the process's running children."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat(entry)[1]) == pid:  # field 4 of proc(5): the parent's pid
+                    found.append(int(entry))
+            except (OSError, IndexError):
+                continue  # gone since the listing
+    return found
+
+
+def _stat(pid):
+    """The fields of /proc/PID/stat after the command name, which may hold spaces: [0] is the state."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def tree_memory_mb(pid, key="VmHWM"):
+    """memory_mb of the process plus its children's (pages shared since a fork are counted in each)."""
+    figures = [memory_mb(p, key) for p in (pid, *children(pid))]
+    return sum(f for f in figures if f is not None)
+
+
 def memory_mb(pid, key="VmHWM"):
     """A /proc/PID/status memory figure in MB: VmHWM is the peak resident set, VmRSS the current one."""
     with open(f"/proc/{pid}/status") as status:

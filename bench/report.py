@@ -25,7 +25,8 @@ def header(machine, settings):
              f"Settings: {settings.rounds} round(s); {settings.duration:g} s at {settings.connections} connections "
              f"+ {settings.latency_duration:g} s at 1 connection per workload and server; waitress threads "
              f"{settings.threads}; stores {settings.small_store:,} and {settings.big_store:,} users; groups "
-             + ", ".join(f"{name} {size:,}" for name, size in settings.tiers.items()) + " members"]
+             + ", ".join(f"{name} {size:,}" for name, size in settings.tiers.items()) + " members"
+             + (f"; usersync also with --workers {settings.workers}" if settings.workers > 1 else "")]
     return "\n".join(lines)
 
 
@@ -74,6 +75,23 @@ def latency(results, labels, connections):
         alone, tail, peer_tail = med("usersync", "p50_ms"), med("usersync", "loaded_p99_ms"), med("peer", "loaded_p99_ms")
         rows.append((label, _num(alone, 2), _num(tail, 2), _times(tail, alone), _num(med("peer", "p50_ms"), 2),
                      _num(peer_tail, 2), _times(tail, peer_tail)))
+    return _columns(rows)
+
+
+def workers(results, labels, name, connections):
+    """usersync in one process and in several side by side: rates, CPU per request (every process of the
+    server), and the p99 at every connection busy."""
+    several = name.removeprefix("usersync")
+    rows = [("workload", "req/s ×1", f"req/s {several}", "ratio", "CPU ms/req ×1", f"CPU ms/req {several}",
+             f"p99 at {connections} ×1", f"p99 at {connections} {several}", "err")]
+    for key, label in labels.items():
+        if key not in results.rounds:
+            continue
+        med = partial(results.median, key)
+        one, many = med("usersync", "rate"), med(name, "rate")
+        rows.append((label, _num(one), _num(many), _times(many, one), _num(med("usersync", "cpu_ms"), 2),
+                     _num(med(name, "cpu_ms"), 2), _num(med("usersync", "loaded_p99_ms"), 1),
+                     _num(med(name, "loaded_p99_ms"), 1), str(results.errors(key, name))))
     return _columns(rows)
 
 
@@ -145,6 +163,7 @@ def render(outcome, workloads, connections):
         f"Latency in ms: alone (1 connection) and loaded ({connections} connections)\n"
         + latency(outcome.results, labels, connections),
         "Write gate hold time (usersync, SQLite)\n" + gate(outcome.gate_holds),
+        *_workers_sections(outcome, labels, connections),
         "Targets\n" + verdict_list(verdicts),
         f"Memory (VmRSS, peak VmHWM)\n{memory(outcome)}",
         f"Seeding (not measured): {seeding}",
@@ -152,11 +171,22 @@ def render(outcome, workloads, connections):
     return text, verdicts
 
 
+def _workers_sections(outcome, labels, connections):
+    """The workers table and their write gate, when `--workers N` was measured."""
+    name = next((server for per_server in outcome.results.rounds.values() for server in per_server
+                 if server.startswith("usersync×")), None)
+    if name is None:
+        return []
+    return [f"Workers: `usersync serve` in one process and as {name} (medians; the client runs on the same cores, "
+            "so a rate is what the cores left to the server gave)\n" + workers(outcome.results, labels, name, connections),
+            f"Write gate hold time ({name}, its processes summed)\n" + gate(outcome.workers_gate_holds)]
+
+
 def write_json(path, machine, settings, outcome, labels, verdicts):
     """Every figure of every round, the medians, ratios, memory and verdicts."""
     doc = {"machine": machine, "settings": asdict(settings), "labels": labels,
            "workloads": outcome.results.as_dict(), "memory": outcome.memory, "seeding_seconds": outcome.seeding,
            "verdicts": [asdict(v) for v in verdicts], "usersync_log_failures": outcome.server_errors,
-           "write_gate_holds": outcome.gate_holds}
+           "write_gate_holds": outcome.gate_holds, "workers_write_gate_holds": outcome.workers_gate_holds}
     with open(path, "w") as out:
         json.dump(doc, out, indent=2)

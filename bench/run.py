@@ -31,6 +31,7 @@ class Settings:
     big_store: int = 100_000
     tiers: dict = field(default_factory=lambda: {"small": 10, "medium": 1000, "large": 10_000})
     only: list = None  # fnmatch patterns of workload keys
+    workers: int = 1  # above 1: `usersync serve --workers N` is measured too, beside the single process
 
     def selected(self, workloads):
         return [w for w in workloads if not self.only or any(fnmatch(w.key, p) for p in self.only)]
@@ -49,6 +50,7 @@ class Outcome:
     seeding: dict = field(default_factory=dict)  # phase -> seconds spent seeding
     server_errors: list = field(default_factory=list)  # usersync log lines about failures
     gate_holds: dict = None  # usersync's write gate hold times, logged when it stops (models.write_gate)
+    workers_gate_holds: dict = None  # the same of `usersync serve --workers N`, its processes' lines summed
 
 
 def progress(text):
@@ -60,6 +62,8 @@ def run(settings):
     with tempfile.TemporaryDirectory(prefix="usersync-bench-") as workdir:
         fleet = [servers.usersync(workdir, settings.threads), servers.ceiling(workdir, settings.threads),
                  servers.peer(workdir, settings.threads)]
+        if settings.workers > 1:
+            fleet.append(servers.usersync(workdir, settings.threads, settings.workers))
         try:
             for server in fleet:
                 server.start()
@@ -69,6 +73,10 @@ def run(settings):
             fleet[0].stop()  # usersync logs its write gate's hold times as it stops
             outcome.server_errors = _failure_lines(fleet[0].log_path)
             outcome.gate_holds = _gate_holds(fleet[0].log_path)
+            if settings.workers > 1:
+                fleet[3].stop()
+                outcome.server_errors += _failure_lines(fleet[3].log_path)
+                outcome.workers_gate_holds = _gate_holds(fleet[3].log_path)
             return outcome
         finally:
             for server in fleet:
@@ -91,8 +99,8 @@ def _measure_phases(settings, fleet, stores, outcome):
             for workload in chosen:
                 for server in fleet:
                     _measure_one(server, stores.get(server.name), workload, settings, outcome.results, round_)
-        outcome.memory[phase] = {s.name: {"rss_mb": procstat.memory_mb(s.pid, "VmRSS"),
-                                          "peak_mb": procstat.memory_mb(s.pid)} for s in fleet}
+        outcome.memory[phase] = {s.name: {"rss_mb": procstat.tree_memory_mb(s.pid, "VmRSS"),
+                                          "peak_mb": procstat.tree_memory_mb(s.pid)} for s in fleet}
 
 
 def _seed_all(phase, stores, settings):
@@ -135,9 +143,9 @@ def _measure_one(server, store, workload, settings, results, round_):
     deleting = store is not None and workload.key == "delete"
     if deleting:
         store.fill_pool(_pool_size(store, settings.duration))
-    cpu = procstat.cpu_seconds(server.pid)
+    cpu = procstat.tree_cpu_seconds(server.pid)
     loaded = load(server.target, [stream(w) for w in range(settings.connections)], settings.duration, timed=True)
-    cpu = procstat.cpu_seconds(server.pid) - cpu
+    cpu = procstat.tree_cpu_seconds(server.pid) - cpu
     if deleting:
         store.fill_pool(_pool_size(store, settings.latency_duration))
     single = load(server.target, [stream(settings.connections)], settings.latency_duration, timed=True)
@@ -171,13 +179,17 @@ def _pool_size(store, seconds):
 
 
 def _gate_holds(log_path):
-    """The figures of usersync's last "write gate held: {...}" log line, or None."""
-    found = None
+    """The figures of usersync's "write gate held: {...}" log lines (one per process), summed; or None."""
+    lines = []
     with open(log_path, errors="replace") as log:
         for line in log:
             if GATE_LINE in line:
-                found = line.split(GATE_LINE, 1)[1].strip()
-    return ast.literal_eval(found) if found else None
+                lines.append(ast.literal_eval(line.split(GATE_LINE, 1)[1].strip()))
+    if not lines:
+        return None
+    writes, total = sum(f["writes"] for f in lines), sum(f["total_ms"] for f in lines)
+    return {"writes": writes, "mean_ms": round(total / writes, 3) if writes else 0.0,
+            "max_ms": max(f["max_ms"] for f in lines), "total_ms": round(total, 1), "processes": len(lines)}
 
 
 def _failure_lines(log_path, limit=60):

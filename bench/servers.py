@@ -45,6 +45,7 @@ class Server:
     env: dict = field(default_factory=lambda: dict(os.environ))
     log_path: Path = None
     process: subprocess.Popen = None
+    workers: int = 1  # processes serving (usersync serve --workers): the first answer may come before all run
 
     @property
     def pid(self):
@@ -60,10 +61,15 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
-            if _answers(self.target.port, self.ready_path):
+            if _answers(self.target.port, self.ready_path) and self._workers_started():
                 return self
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def _workers_started(self):
+        if self.workers == 1:
+            return True
+        return self.log_tail(size=1 << 20).count("usersync: worker ") >= self.workers
 
     def stop(self):
         """SIGTERM, then SIGKILL if it lingers; safe to call twice or before start."""
@@ -97,9 +103,13 @@ def _answers(port, path):
         conn.close()
 
 
-def usersync(workdir, threads):
-    """usersync serve on a fresh SQLite file in workdir, with an IdP app whose token the target carries."""
-    env = {**os.environ, "USERSYNC_DATABASE_URL": f"sqlite:///{Path(workdir) / 'bench.db'}",
+def usersync(workdir, threads, workers=1):
+    """usersync serve (--workers) on a fresh SQLite file in workdir, with an IdP app whose token the target carries.
+
+    With workers > 1 the server is named `usersync×N`, beside the single-process `usersync` on a store of its own."""
+    name = "usersync" if workers == 1 else f"usersync×{workers}"
+    suffix = "" if workers == 1 else f"-{workers}w"
+    env = {**os.environ, "USERSYNC_DATABASE_URL": f"sqlite:///{Path(workdir) / f'bench{suffix}.db'}",
            "USERSYNC_SECRET_KEY": "bench", "USERSYNC_ADMIN_PASSWORD": "bench-admin-pw", "PYTHONUNBUFFERED": "1"}
     created = subprocess.run(usersync_argv("apps", "create", "--name", "bench", "--provider", "okta", "--json"),
                              check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
@@ -108,9 +118,10 @@ def usersync(workdir, threads):
     token = json.loads(created.stdout)["token"]
     port = free_port()
     headers = {"Authorization": f"Bearer {token}", "Accept": SCIM_JSON, "Content-Type": SCIM_JSON}
-    argv = usersync_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads))
-    return Server("usersync", argv, "/health", Target(port, USERSYNC_PREFIX, headers), env,
-                  Path(workdir) / "usersync.log")
+    argv = usersync_argv("serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
+                         "--workers", str(workers))
+    return Server(name, argv, "/health", Target(port, USERSYNC_PREFIX, headers), env,
+                  Path(workdir) / f"usersync{suffix}.log", workers=workers)
 
 
 def ceiling(workdir, threads):
