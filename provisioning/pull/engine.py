@@ -106,7 +106,16 @@ def _start(pull, run):
 
 
 def _phases(pull):
-    """Users, groups, then what vanished; each phase starts where the cursor says."""
+    """Users, groups, then what vanished; each phase starts where the cursor says. Writes not yet committed
+    when the run stops are rolled back: the rerun reads their page again."""
+    try:
+        _phase_by_phase(pull)
+    except BaseException:
+        pull.abandon()
+        raise
+
+
+def _phase_by_phase(pull):
     cursor = pull.cursor
     if cursor.phase == "users":
         _walk(pull, "User", lambda start: pull.client.iter_users(since=cursor.since, start=start), users.apply)
@@ -129,11 +138,14 @@ def _walk(pull, kind, listing_at, apply):
     cursor = pull.cursor
     before_seen, before_totals = cursor.seen, list(cursor.totals)
     listing = listing_at(cursor.start)
+    # No write transaction stays open while the source is called (a slow answer, a retry's wait).
+    listing.before_io = lambda: pull.settle(now=True)
     pull.done, pull.total = cursor.seen, None
     try:
         for resource in listing:
             pull.beat()
             apply(pull, resource)
+            pull.settle()
             pull.done += 1
             pull.total = listing.total
             if listing.pending == 0:  # the page is done: a rerun starts at the next one

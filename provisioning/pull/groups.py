@@ -1,6 +1,5 @@
 """Source groups into SCIM groups (and so host groups) through provisioning.groups, members translated to local ids."""
 
-from models import db
 from provisioning import groups as provisioning_groups
 from provisioning.pull import vanished
 from provisioning.pull.state import digest
@@ -36,7 +35,7 @@ def apply(pull, resource):
         pull.saw(link.id)
         pull.count("groups_unchanged")
         return None
-    with db.atomic():
+    with pull.writing():
         try:
             local, outcome = _write(pull, doc, local)
             if skipped:

@@ -1,12 +1,18 @@
 """A pull in progress: where it is (the cursor a rerun resumes from), what it did, and its heartbeat."""
 
+import contextlib
 import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from models import db
 from store.pull import links, runs
+
+# Writes are committed together for at most this long: one commit (an fsync) per batch instead of one
+# per user, while a SCIM push waiting for the write lock waits no longer than this.
+BATCH_SECONDS = 0.025
 
 PHASES = ("users", "groups", "vanished", "done")
 # The order counts are shown in; the keys read as words once "_" is a space (the pages do just that).
@@ -77,6 +83,8 @@ class Pull:
         self._progress = progress
         self._unchanged = []  # links listed unchanged since the last checkpoint
         self._beat = time.monotonic()
+        self._batch = None  # the open transaction of the writes not yet committed
+        self._opened = 0.0
 
     def count(self, name, number=1):
         self.counts[name] = self.counts.get(name, 0) + number
@@ -89,8 +97,34 @@ class Pull:
         """A link listed and unchanged: marked seen by this run at the next checkpoint."""
         self._unchanged.append(link_id)
 
+    @contextlib.contextmanager
+    def writing(self):
+        """One resource's writes: a savepoint in the run's open batch (opened now if none), so a refused
+        write rolls back alone and the batch commits them together (settle)."""
+        if self._batch is None:
+            self._batch = db.atomic()
+            self._batch.__enter__()
+            self._opened = time.monotonic()
+        with db.atomic():
+            yield
+
+    def settle(self, now=False):
+        """Commit the open batch once it has been open BATCH_SECONDS (or now). A crash loses at most the
+        batch, and its resources are on a page after the last checkpoint: the rerun reads them again."""
+        if self._batch is not None and (now or time.monotonic() - self._opened >= BATCH_SECONDS):
+            batch, self._batch = self._batch, None
+            batch.__exit__(None, None, None)
+
+    def abandon(self):
+        """Roll back the open batch: the run stops, and its end is recorded in a transaction of its own."""
+        if self._batch is not None:
+            batch, self._batch = self._batch, None
+            batch.__exit__(RuntimeError, RuntimeError("pull stopped"), None)
+
     def checkpoint(self, **fields):
-        """Save the cursor, the counts and the progress; TakenOver when the run is no longer ours."""
+        """Save the cursor, the counts and the progress (after the writes before it); TakenOver when the run
+        is no longer ours."""
+        self.settle(now=True)
         if self._unchanged:
             links.mark_seen(self._unchanged, self.run_id)
             self._unchanged = []

@@ -1,6 +1,5 @@
 """Source users into host users through provisioning.users: the options, writes and audit lines of SCIM pushes."""
 
-from models import db
 from provisioning import users as provisioning_users
 from provisioning.pull import vanished
 from provisioning.pull.state import digest
@@ -32,7 +31,7 @@ def apply(pull, resource):
         pull.saw(link.id)
         pull.count("unchanged")
         return None
-    with db.atomic():
+    with pull.writing():
         try:
             local, outcome = _write(pull, doc, local)
         except errors.ScimError as error:

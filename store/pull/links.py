@@ -1,25 +1,35 @@
 """Which source user or group became which local one, per app, and which run last listed it."""
 
 from models import Group, SyncLink, User, db
+from store import sql
 from store.resources import common
+from store.sql import Prepared
 
 _CHUNK = 500
 _MODELS = {"User": User, "Group": Group}
 
+# Every listed user is looked up, and most are saved: generated once (peewee's SQL building cost more than
+# SQLite running these).
+_LINK = Prepared(lambda app_id, kind, source_id: SyncLink.select().where(
+    (SyncLink.app == app_id) & (SyncLink.kind == kind) & (SyncLink.source_id == source_id)).limit(1))
+_SAVE = Prepared(lambda local_id, run_id, digest, app_id, kind, source_id: SyncLink.update(
+    {SyncLink.local_id: local_id, SyncLink.seen_run: run_id, SyncLink.digest: digest}).where(
+    (SyncLink.app == app_id) & (SyncLink.kind == kind) & (SyncLink.source_id == source_id)))
+_SHOWN = {kind: Prepared(lambda local_id, directory_id, model=model: model.select(model.id).where(
+    (model.id == local_id) & common.scope(model, directory_id))) for kind, model in _MODELS.items()}
+
 
 def get(app_id, kind, source_id):
     """The link of a source id, or None."""
-    return SyncLink.get_or_none((SyncLink.app == app_id) & (SyncLink.kind == kind) & (SyncLink.source_id == source_id))
+    return _LINK.first(app_id, kind, source_id)
 
 
 def save(app_id, kind, source_id, local_id, run_id, digest):
     """Create or update the link of a source id, as listed by run_id."""
-    values = {"local_id": local_id, "seen_run": run_id, "digest": digest}
     with db.atomic():
-        updated = SyncLink.update(**values).where((SyncLink.app == app_id) & (SyncLink.kind == kind)
-                                                  & (SyncLink.source_id == source_id)).execute()
-        if not updated:
-            SyncLink.create(app=app_id, kind=kind, source_id=source_id, **values)
+        if not _SAVE.run(local_id, run_id, digest, app_id, kind, source_id):
+            sql.create(SyncLink, app=app_id, kind=kind, source_id=source_id, local_id=local_id, seen_run=run_id,
+                       digest=digest)
 
 
 def mark_seen(link_ids, run_id):
@@ -55,7 +65,7 @@ def linked(app_id, kind, local_id):
 
 def shown(link, directory_id):
     """Whether the link points at a local user or group that the app's directory shows to SCIM."""
-    return bool(link.local_id) and bool(visible(link.kind, directory_id, [link.local_id]))
+    return bool(link.local_id) and bool(_SHOWN[link.kind].tuples(link.local_id, directory_id))
 
 
 def visible(kind, directory_id, local_ids):

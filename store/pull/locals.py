@@ -1,6 +1,9 @@
 """Local users and groups as a pull sees them: matched by name, and their state before and after a write."""
 
 from models import Group, User
+from store.sql import Prepared
+
+_STATE = Prepared(lambda user_id: User.select(User.version, User.active).where(User.id == user_id))
 
 
 def user_named(directory_id, user_name):
@@ -16,7 +19,8 @@ def group_named(directory_id, name):
 
 def user_state(user_id):
     """(version, active) of a user, or None."""
-    return User.select(User.version, User.active).where(User.id == user_id).tuples().first()
+    rows = _STATE.tuples(user_id)
+    return (rows[0][0], bool(rows[0][1]) if rows[0][1] is not None else None) if rows else None
 
 
 def group_version(group_id):
