@@ -3,15 +3,15 @@ and what the audit trail says. ``Puller`` is one REST API app pulling from that 
 
 import uuid
 
-from sync.client import ScimClient
 
 PAGE_SIZE = 2  # small pages: every listing of a few users has several, so checkpoints and resumes happen
 
 
 class Puller:
-    """An IdP app (sync method REST API) whose source is the test IdP; run() pulls once, to the end."""
+    """An IdP app (sync method REST API) whose source is the test IdP (or ``source``, any sync source, its kind
+    the app's provider); run() pulls once, to the end."""
 
-    def __init__(self, flask_app, idp, name=None, page_size=PAGE_SIZE, **options):
+    def __init__(self, flask_app, idp, name=None, page_size=PAGE_SIZE, source=None, **options):
         from models import db
         from store.pull import sources
         from store.tenancy import apps, secrets
@@ -19,18 +19,19 @@ class Puller:
         self.flask_app, self.idp, self.page_size = flask_app, idp, page_size
         self.key = secrets.key_from(flask_app.config)
         with db.connection_context():
-            record, _ = apps.create(name or f"IDCS {uuid.uuid4().hex[:6]}", "oracle", method="rest")
+            source = source or idp.oracle_source()
+            prefix = "IDCS" if source.kind == "oracle" else source.kind
+            record, _ = apps.create(name or f"{prefix} {uuid.uuid4().hex[:6]}", source.kind, method="rest")
             if options:
                 apps.set_options(record.name, options)
-            source = idp.oracle_source()
-            sources.configure(record, "oracle", {k: v for k, v in source.to_dict().items() if k != "kind"},
+            sources.configure(record, source.kind, {k: v for k, v in source.to_dict().items() if k != "kind"},
                                    source.secrets(), self.key)
         self.app_id, self.name, self.directory_id = record.id, record.name, record.directory_id
         self.start = self.last_event()
 
     def client(self, source):
-        """The ScimClient a run reads with: small pages, and retries without waiting."""
-        return ScimClient(source, page_size=self.page_size, retries=1, sleep=lambda _seconds: None)
+        """The source's client a run reads with: small pages, and retries without waiting."""
+        return source.client(page_size=self.page_size, retries=1, sleep=lambda _seconds: None)
 
     def run(self, full=False, **options):
         """Request a run and run it here; its status() dict."""
