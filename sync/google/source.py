@@ -116,7 +116,8 @@ class GoogleSource:
         return ("domain" if "." in self.customer else "customer"), self.customer
 
     def client(self, **options):
-        from .client import GoogleClient  # the client reads this module: imported when a client is made
+        # The client module reads this one: imported when a client is made.
+        from .client import GoogleClient
 
         return GoogleClient(self, **options)
 

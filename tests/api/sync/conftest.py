@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.fakes.google import fake_google, google_account  # noqa: F401  (the fake Google Workspace)
 from tests.idp_source import idp_source  # noqa: F401  (the fixture, for every test here)
 
 from . import Puller

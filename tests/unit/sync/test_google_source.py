@@ -48,8 +48,8 @@ def test_a_domain_is_described_as_a_domain(account):
 
 @pytest.mark.parametrize("name, value, message", [
     ("customer", "", "customer: is required: my_customer, a customer ID, or a domain"),
-    ("customer", "example", "customer: must be my_customer, a customer ID like C01abc2de, or a domain like "
-                            "example.com, got 'example'"),
+    ("customer", "example", ("customer: must be my_customer, a customer ID like C01abc2de, or a domain like "
+                             "example.com, got 'example'")),
     ("customer", "exa mple.com", "customer: must be my_customer"),
     ("admin_email", "", "admin_email: is required: the admin the service account acts as"),
     ("admin_email", "admin", "admin_email: must be an email address, got 'admin'"),
