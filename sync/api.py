@@ -18,7 +18,8 @@ class JsonApi:
 
     def get(self, url, params=None, *, missing_ok=False, headers=None):
         """The parsed JSON at url (any JSON value), or None for a 404 when ``missing_ok``; SourceError otherwise."""
-        response = self.send(url, params or {}, headers)
+        # httpx replaces a URL's query with any params given, even none: a next link keeps its own query.
+        response = self.send(url, params or None, headers)
         if response.status_code == 404 and missing_ok:
             return None
         if response.status_code != 200:
