@@ -6,7 +6,7 @@ These pages only queue runs and read their status; the scheduler of `usersync se
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
-from blueprints.wizard import source
+from blueprints.wizard import outcome, source
 from blueprints.wizard.source import REST_STEPS, SourceForm
 from store.pull import runs, sources
 from store.tenancy import apps as app_store
@@ -14,6 +14,7 @@ from sync.sources import SourceConfigError
 
 from . import bp
 from .ids import query_id
+from .sync_summary import summary
 
 STATUSES = {"queued": ("Queued", "info"), "running": ("Running", "info"), "succeeded": ("Succeeded", "success"),
             "failed": ("Failed", "removed"), "interrupted": ("Interrupted", "removed")}
@@ -47,12 +48,12 @@ def app_sync_source(app_id):
     try:
         pulled = form.build(_stored_source(app))
         if testing:
-            return _page(app, saved, form, result=source.run_test(pulled))
+            return _page(app, saved, form, result=outcome.run_test(pulled))
         sources.configure(app, pulled.kind, source.stored_settings(pulled), form.secrets(), source.key())
     except SourceConfigError as error:
-        return _page(app, saved, form, errors={error.name: source.field_message(error)},
-                     result=source.config_outcome(error) if testing else None)
-    replaced = f" The {source.LABELS[form.secret_name].lower()} was replaced." if form.secret and saved else ""
+        return _page(app, saved, form, errors={error.name: source.field_message(error, form.labels)},
+                     result=outcome.config_outcome(error, form.labels) if testing else None)
+    replaced = f" The {form.labels[form.secret_name].lower()} was replaced." if form.secret and saved else ""
     flash(f"Saved the connection settings of '{app.name}'.{replaced}", "success")
     return redirect(url_for("admin.app_sync", app_id=app.id))
 
@@ -64,7 +65,7 @@ def app_sync_test(app_id):
     404 for an unknown app, or one that uses SCIM push; 400 when a setting is wrong.
     """
     app = _rest_app(app_id)
-    return source.test_json(_posted_form(app, sources.settings_of(app)), _stored_source(app))
+    return outcome.test_json(_posted_form(app, sources.settings_of(app)), _stored_source(app))
 
 
 @bp.post("/apps/<id:app_id>/sync/schedule")
@@ -160,14 +161,25 @@ def _rest_app(app_id):
 
 
 def _saved_form(app, saved):
-    """The source form as saved (its secret field empty), or blank when the app has no source yet."""
-    return SourceForm.stored(saved) if saved else SourceForm.blank(source.kind_for(app.provider))
+    """The source form as saved (its secret field empty), or blank when the app has no source yet, or when the
+    page asks for the provider's own API instead of the SCIM 2.0 service saved (?kind=)."""
+    own = source.kind_for(app.provider)
+    if saved and not (request.args.get("kind") == own != saved["kind"]):
+        return SourceForm.stored(saved)
+    return SourceForm.blank(own)
 
 
 def _posted_form(app, saved):
-    """The source form as posted; an empty secret field keeps the stored secret, if there is one."""
-    return SourceForm.typed(source.kind_for(app.provider), request.form,
-                            stored_secret=bool(saved and saved["has_secret"]))
+    """The source form as posted; an empty secret field keeps the stored secret, if there is one.
+
+    Its kind is the provider's, or the saved source's (a SCIM 2.0 service saved for a provider that now has its own
+    API keeps its form): any other kind posted is ignored.
+    """
+    kinds = {source.kind_for(app.provider), saved["kind"] if saved else None}
+    posted = request.form.get("kind")
+    kind = posted if posted in kinds else saved["kind"] if saved else source.kind_for(app.provider)
+    return SourceForm.typed(kind, request.form, stored_secret=bool(saved and saved["has_secret"]),
+                            files=request.files)
 
 
 def _stored_source(app):
@@ -194,12 +206,19 @@ def _page(app, saved, form, errors=None, result=None):
     html = render_template(
         "admin/sync.html", app=app, saved=saved, form=form.shown_again(), errors=errors or {}, result=result,
         provider=app.provider, provider_label=app_store.PROVIDERS.get(app.provider, app.provider),
-        labels=source.LABELS, auths=source.AUTHS, kinds=source.KINDS, oracle_scope=source.ORACLE_SCOPE,
+        labels=form.labels, auths=source.AUTHS, oracle_scope=source.ORACLE_SCOPE, summary=summary(app, saved),
         schedules=sources.SCHEDULES, schedule=(saved or {}).get("schedule") or "off",
         runs=[describe_run(run) for run in recent], current=describe_run(current) if current else None,
         when=_when, created=request.args.get("created") == "1" and not errors, steps=REST_STEPS,
-        editing=saved is None or result is not None or bool(set(errors or {}) - {"schedule"}))
+        own_kind=source.kind_for(app.provider), editing=_editing(saved, form, errors, result))
     return html, 400 if errors else 200
+
+
+def _editing(saved, form, errors, result):
+    """Whether the connection settings open unfolded: nothing saved yet, a test or a setting to look at, or
+    another kind of source asked for."""
+    return (saved is None or result is not None or bool(set(errors or {}) - {"schedule"})
+            or form.kind != saved["kind"])
 
 
 def _when(value):

@@ -13,7 +13,7 @@ from store.pull import sources
 from store.tenancy import apps as app_store
 from sync.sources import SourceConfigError
 
-from . import bp, source, steps
+from . import bp, outcome, source, steps
 from .source import SourceForm
 
 
@@ -39,7 +39,7 @@ def connection_save():
     problem = _earlier_step(chosen, name, directory)
     if problem is not None:
         return problem
-    form = SourceForm.typed(source.kind_for(chosen), request.form)
+    form = SourceForm.typed(source.kind_for(chosen), request.form, files=request.files)
     try:
         pulled = form.build()
         if testing:
@@ -49,8 +49,9 @@ def connection_save():
             return _connection_step(chosen, name, directory, form, unconfirmed=doubt)
         app = _create(chosen, name, directory, form, pulled)
     except SourceConfigError as error:
-        return _connection_step(chosen, name, directory, form, errors={error.name: source.field_message(error)},
-                                result=source.config_outcome(error) if testing else None)
+        return _connection_step(chosen, name, directory, form,
+                                errors={error.name: source.field_message(error, form.labels)},
+                                result=outcome.config_outcome(error, form.labels) if testing else None)
     except app_store.AppError as exc:
         return steps.taken(chosen, "rest", name, directory, exc)
     steps.remember_saved(app)
@@ -63,12 +64,12 @@ def connection_test():
     """Test connection with the posted settings, nothing saved: the outcome as JSON (400: a setting is wrong)."""
     chosen = request.form.get("provider", "")
     if chosen not in app_store.PROVIDERS:
-        return jsonify(source.config_outcome(SourceConfigError("provider", "choose the identity provider first"))), 400
-    form = SourceForm.typed(source.kind_for(chosen), request.form)
+        return jsonify(outcome.config_outcome(SourceConfigError("provider", "choose the identity provider first"))), 400
+    form = SourceForm.typed(source.kind_for(chosen), request.form, files=request.files)
     try:
         pulled = form.build()
     except SourceConfigError as error:
-        return jsonify(source.config_outcome(error)), 400
+        return jsonify(outcome.config_outcome(error, form.labels)), 400
     return jsonify(_tested(form, pulled))
 
 
@@ -78,10 +79,10 @@ _QUOTED = 300  # characters of a failed test's message kept to quote when Save a
 
 def _tested(form, pulled):
     """Test connection, its outcome remembered for Save."""
-    outcome = source.run_test(pulled)
-    session[TESTED] = {"settings": source.fingerprint(form), "ok": outcome["ok"],
-                       "headline": outcome["headline"], "message": (outcome["message"] or "")[:_QUOTED]}
-    return outcome
+    result = outcome.run_test(pulled)
+    session[TESTED] = {"settings": source.fingerprint(form), "ok": result["ok"],
+                       "headline": result["headline"], "message": (result["message"] or "")[:_QUOTED]}
+    return result
 
 
 def _untested(form):
@@ -120,5 +121,5 @@ def _connection_step(chosen, name, directory, form, errors=None, result=None, un
         "wizard/connection.html", step=3, steps=source.REST_STEPS, provider=chosen,
         provider_label=app_store.PROVIDERS[chosen], method="rest", method_label=steps.METHODS["rest"],
         name=name, directory=directory, form=form.shown_again(), errors=errors or {}, result=result,
-        unconfirmed=unconfirmed, labels=source.LABELS, auths=source.AUTHS, oracle_scope=source.ORACLE_SCOPE)
+        unconfirmed=unconfirmed, labels=form.labels, auths=source.AUTHS, oracle_scope=source.ORACLE_SCOPE)
     return html, 400 if errors else 200

@@ -75,6 +75,10 @@
     help.before(error);
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", `${name}-error ${name}-help`);
+    const folded = input.closest("details");
+    if (folded) {
+      folded.open = true;  // a problem in the advanced settings unfolds them
+    }
     input.focus();
   }
 

@@ -266,7 +266,7 @@ def test_another_apps_run_is_not_shown(app, admin, rest_app, idp):
 
 def test_an_app_without_a_source_asks_for_one(app, admin):
     with db.connection_context():
-        record, _ = app_store.create("Bare pull", "okta", "rest")
+        record, _ = app_store.create("Bare pull", "onelogin", "rest")
     url = f"{ADMIN}/apps/{record.id}/sync"
     page = admin.get(url)
     body = text(page)
