@@ -33,9 +33,10 @@ def next_url(values):
 def on_org(url, org_url):
     """``url`` when it is on the org's origin and under its API; ApiError (the token is not sent) otherwise."""
     parts = urlsplit(url)
-    if _origin(parts) != _origin(urlsplit(org_url)) or not parts.path.startswith(API_PATH) or parts.username or parts.fragment:
-        raise ApiError(f"Okta gave a next page link outside {org_url}{API_PATH[:-1]} ({_shown(url)}); it was not "
-                       "followed, so the API token was not sent there.", code="foreign_link",
+    foreign = _origin(parts) != _origin(urlsplit(org_url)) or parts.username or parts.fragment
+    if foreign or not parts.path.startswith(API_PATH):
+        raise ApiError(f"Okta gave a next page link outside {org_url}{API_PATH[:-1]} ({_shown(url)}); it was "
+                       "not followed, so the API token was not sent there.", code="foreign_link",
                        detail="Check that the Okta domain URL is the org's own address, not a proxy that "
                               "rewrites it.")
     return url

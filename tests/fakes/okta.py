@@ -112,7 +112,7 @@ class OktaOrg:
         self._used = {}  # bucket -> requests in the current window
         self._window_ends = 0
         self._exhausted = None  # seconds to the reset the next answer reports with nothing remaining
-        self._throttled = 0
+        self._throttled, self._throttle_reset = 0, 60
         self._lock = threading.Lock()
         from tests.idp_source import _Server
 
@@ -258,9 +258,10 @@ class OktaOrg:
         ``reset_in`` seconds after its Date."""
         self._exhausted = reset_in
 
-    def throttle(self, times=1):
-        """Answer the next ``times`` API requests 429 E0000047, with the X-Rate-Limit-* headers only."""
-        self._throttled = times
+    def throttle(self, times=1, reset_in=60):
+        """Answer the next ``times`` API requests 429 E0000047, with the X-Rate-Limit-* headers only (the window
+        resetting ``reset_in`` seconds after the answer's Date)."""
+        self._throttled, self._throttle_reset = times, reset_in
 
     def clear_faults(self):
         self.faults.clear()
@@ -494,7 +495,7 @@ class OktaOrg:
         self._used[bucket] = self._used.get(bucket, 0) + 1
         remaining, reset = max(0, self.rate_limit - self._used[bucket]), self._window_ends
         if status == 429:
-            remaining = 0
+            remaining, reset = 0, now + self._throttle_reset
         elif self._exhausted is not None:
             remaining, reset, self._exhausted = 0, now + self._exhausted, None
         return [("X-Rate-Limit-Limit", str(self.rate_limit)), ("X-Rate-Limit-Remaining", str(remaining)),

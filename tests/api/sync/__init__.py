@@ -3,7 +3,6 @@ and what the audit trail says. ``Puller`` is one REST API app pulling from that 
 
 import uuid
 
-
 PAGE_SIZE = 2  # small pages: every listing of a few users has several, so checkpoints and resumes happen
 
 
