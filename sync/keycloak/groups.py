@@ -31,7 +31,7 @@ def name_of(record, parent=None):
     """The group's name here: its path without the leading slash (a top-level group's path is /name)."""
     path = record.get("path")
     if isinstance(path, str) and path.strip("/"):
-        return path[1:] if path.startswith("/") else path
+        return path.removeprefix("/")
     return f"{parent}/{record.get('name')}" if parent else record.get("name")
 
 

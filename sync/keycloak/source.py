@@ -93,7 +93,8 @@ class KeycloakSource:
         return self.token_url
 
     def client(self, **options):
-        from .client import KeycloakClient  # the client reads this module: imported when a client is made
+        # The client reads this module: it is imported when a client is made.
+        from .client import KeycloakClient
 
         return KeycloakClient(self, **options)
 
