@@ -261,3 +261,13 @@ def test_a_lost_view_users_role_deactivates_nobody(app, keycloak):
     assert run["status"] == "failed" and run["error"].startswith("The service account may not read ")
     assert not [e for e in pulling.events() if e[0] in ("deactivate-user", "delete-user", "update-group")]
     assert_first_state(pulling)
+
+
+def test_a_throttled_page_is_retried_and_the_run_ends_exact(app, keycloak):
+    seed(keycloak)
+    pulling = pulling_from(app, keycloak)
+    keycloak.throttle_once(path="/groups")
+    run = pulling.run()
+    assert (run["status"], run["counts"]) == ("succeeded", {"created": 3, "groups_created": 3})
+    assert admin_paths(keycloak)[2:4] == ["/groups?first=0", "/groups?first=0"]  # the 429, then the page
+    assert_first_state(pulling)
