@@ -283,3 +283,14 @@ def test_a_token_error_is_a_token_error(fake_google, google_account):
     with client(fake_google, google_account) as google, pytest.raises(TokenError) as failed:
         list(google.iter_users())
     assert failed.value.stage == "token" and google.credentials.fetches == 0
+
+
+def test_a_clock_google_does_not_accept(fake_google, google_account):
+    from tests.fakes.google import SHORT_LIVED
+
+    fake_google.fail(400, path="/token", body={"error": "invalid_grant", "error_description": SHORT_LIVED})
+    result = diagnose(fake_google.source(google_account))
+    assert (result.stage, result.code) == ("token", "clock")
+    assert result.message.startswith("Google refused the assertion's time (400 invalid_grant: Invalid JWT: Token "
+                                     "must be a short-lived token")
+    assert "clock" in result.detail
