@@ -1,4 +1,5 @@
-"""`usersync sync APP [--full]` pulls from an app's IdP now; `usersync sync-source APP ...` says where from."""
+"""`usersync sync APP [--full]` pulls from an app's IdP now; `usersync sync-source APP ...` says where from (its
+flags: cli/sources.py)."""
 
 import json
 import os
@@ -7,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cli import sources as source_flags
 from cli.terminal import shown
 from models import db
 from store.pull import runs, sources
@@ -14,7 +16,7 @@ from store.tenancy import apps
 from store.tenancy import secrets as secret_store
 from sync.sources import SourceConfigError
 
-SECRET_ENV = "USERSYNC_SYNC_SECRET"  # the client secret or bearer token, for scripts (never a flag: shell history)
+SECRET_ENV = "USERSYNC_SYNC_SECRET"  # the client secret, bearer or API token, for scripts (never a flag: shell history)
 
 
 def _app_named(name):
@@ -73,26 +75,47 @@ def _report(result, as_json):
 
 @click.command("sync-source")
 @click.argument("app_name", metavar="APP")
-@click.option("--oracle", "domain_url", metavar="DOMAIN_URL",
-              help="An Oracle identity domain URL (https://idcs-….com).")
-@click.option("--scim", "base_url", metavar="URL", help="Any SCIM 2.0 API's base URL.")
-@click.option("--client-id", help="The OAuth2 client ID (Oracle: the confidential application's).")
-@click.option("--token-url", help="--scim with OAuth2 client credentials: the token endpoint (else a bearer token).")
+@click.option("--oracle", metavar="DOMAIN_URL", help="An Oracle identity domain URL (https://idcs-….com).")
+@click.option("--scim", metavar="URL", help="Any SCIM 2.0 API's base URL.")
+@click.option("--entra", metavar="TENANT_ID", help="Microsoft Entra ID (Graph API): the tenant ID or a verified "
+                                                   "domain.")
+@click.option("--okta", metavar="ORG_URL", help="Okta (Management API): the org's URL, like https://dev-1.okta.com.")
+@click.option("--keycloak", metavar="BASE_URL", help="Keycloak (Admin REST API): the server's root URL.")
+@click.option("--google", metavar="CUSTOMER_OR_DOMAIN", help="Google Workspace (Directory API): my_customer, a "
+                                                             "customer ID or a domain.")
+@click.option("--client-id", help="The OAuth2 client ID (--oracle, --scim, --entra, --keycloak).")
+@click.option("--token-url", help="--scim with OAuth2 client credentials: the token endpoint (else a bearer token); "
+                                  "--google: where the signed assertion is sent.")
 @click.option("--scope", help="--scim with OAuth2: the scope to ask for, if the server needs one.")
+@click.option("--username-attribute", type=click.Choice(["userPrincipalName", "mail", "onPremisesSamAccountName"]),
+              help="--entra: the attribute that becomes the userName (default userPrincipalName).")
+@click.option("--from-groups", metavar='"G1,G2"', help="--entra: pull only the members of these groups.")
+@click.option("--login-url", metavar="URL", help="--entra: the login host (a national cloud, a test server).")
+@click.option("--graph-url", metavar="URL", help="--entra: the Microsoft Graph host.")
+@click.option("--app-id", help="--okta: read only the users and groups assigned to this app.")
+@click.option("--realm", help="--keycloak: the realm to read.")
+@click.option("--admin-email", metavar="EMAIL", help="--google: the admin the service account acts as.")
+@click.option("--service-account-json", metavar="PATH", help="--google: the service account's JSON key file, read "
+                                                             "once and stored encrypted.")
+@click.option("--api-url", metavar="URL", help="--google: the Directory API's host (a proxy, a test server).")
 @click.option("--schedule", type=click.Choice(list(sources.SCHEDULES)), help="How often to pull by itself.")
 @with_appcontext
-def sync_source(app_name, domain_url, base_url, client_id, token_url, scope, schedule):
-    """Set where APP pulls from. The client secret (or bearer token) is read from $USERSYNC_SYNC_SECRET or a
-    prompt, never from a flag; an empty answer keeps the stored one."""
-    if bool(domain_url) == bool(base_url):
-        raise click.UsageError("Give either --oracle DOMAIN_URL or --scim URL.")
-    kind, settings = _settings(domain_url, base_url, client_id, token_url, scope)
+def sync_source(app_name, schedule, **options):
+    """Set where APP pulls from: exactly one of --oracle, --scim, --entra, --okta, --keycloak, --google. The client
+    secret (or bearer token, or API token) is read from $USERSYNC_SYNC_SECRET or a prompt, never from a flag; an
+    empty answer keeps the stored one. Google's key file is read from --service-account-json."""
+    kind, settings = source_flags.chosen(options)
+    name = source_flags.secret_name(kind, settings)
+    key_file = options.get("service_account_json")
+    given = source_flags.read_key_file(key_file) if key_file else None
     key = _key()
     with db.connection_context():
         app = _app_named(app_name)
         stored = sources.settings_of(app)
-        secret = _secret(kind, settings, bool(stored and stored["has_secret"]))
-        name = "bearer_token" if kind == "scim" and settings.get("auth") == "bearer" else "client_secret"
+        kept = bool(stored and stored["has_secret"] and stored["kind"] == kind)
+        if kind == "google" and given is None and not kept:
+            raise click.UsageError("--google needs --service-account-json PATH.")
+        secret = given if kind == "google" else _secret(name, kept)
         try:
             sources.configure(app, kind, settings, {name: secret} if secret else {}, key)
             if schedule:
@@ -104,19 +127,10 @@ def sync_source(app_name, domain_url, base_url, client_id, token_url, scope, sch
     click.echo(f"'{shown(app.name)}' pulls from {shown(described)}; schedule: {every}")
 
 
-def _settings(domain_url, base_url, client_id, token_url, scope):
-    if domain_url:
-        return "oracle", {"domain_url": domain_url, "client_id": client_id or ""}
-    if token_url or client_id:
-        return "scim", {"base_url": base_url, "auth": "oauth", "token_url": token_url or "",
-                        "client_id": client_id or "", "scope": scope}
-    return "scim", {"base_url": base_url, "auth": "bearer"}
-
-
-def _secret(kind, settings, stored):
+def _secret(name, stored):
     """The secret from the environment or a prompt (without echo); '' keeps the stored one."""
     if os.environ.get(SECRET_ENV):
         return os.environ[SECRET_ENV]
-    what = "Bearer token" if kind == "scim" and settings.get("auth") == "bearer" else "Client secret"
     hint = " (empty: keep the stored one)" if stored else ""
-    return click.prompt(f"{what}{hint}", hide_input=True, default="" if stored else None, show_default=False)
+    return click.prompt(f"{source_flags.PROMPTS.get(name, name)}{hint}", hide_input=True,
+                        default="" if stored else None, show_default=False)
