@@ -16,7 +16,10 @@ from store.tenancy import apps as app_store
 from store.tenancy import secrets
 from tests.admin.pages import found, text
 from tests.admin.test_wizard_rest import ADMIN, WIZARD, Recorder, app_count
-from tests.fakes.google import ServiceAccount
+from tests.fakes.google import ServiceAccount, fake_google, google_account  # noqa: F401  (fixtures)
+from tests.fakes.graph import graph_api  # noqa: F401
+from tests.fakes.keycloak import keycloak  # noqa: F401
+from tests.fakes.okta import okta  # noqa: F401
 
 TENANT = "contoso.onmicrosoft.com"
 CLIENT, OTHER_CLIENT = "11111111-2222-3333-4444-555555555555", "66666666-7777-8888-9999-000000000000"
@@ -284,4 +287,59 @@ def test_test_connection_names_the_unreachable_server_for_every_kind(admin, seen
     assert (outcome["ok"], outcome["stage"], outcome["headline"]) == (False, "connect", "Failed at the connection")
     assert f"port {closed_port}" in outcome["message"]
     assert app_count() == 0
+    seen.assert_never_shown("PRIVATE KEY")
+
+
+def graph_fields(graph, **changes):
+    return {"provider": "entra", "method": "rest", "name": "Entra pull", "tenant_id": graph.tenant_id,
+            "client_id": graph.client_id, "client_secret": graph.client_secret, "username_attribute": "",
+            "from_groups": "", "login_url": graph.url, "graph_url": graph.url, **changes}
+
+
+def test_test_connection_reads_microsoft_graph_and_names_where_it_stopped(admin, seen, graph_api):
+    alice, bob = graph_api.add_user("alice"), graph_api.add_user("bob")
+    graph_api.add_group("Engineering", [alice, bob])
+    connected = admin.post(WIZARD + "/connection/test", data=graph_fields(graph_api)).get_json()
+    assert connected["ok"] and connected["headline"] == "Connected: 2 users, 1 group"
+    wrong = admin.post(WIZARD + "/connection/test", data=graph_fields(graph_api, client_secret="not-the-entra-secret")).get_json()
+    assert (wrong["stage"], wrong["headline"]) == ("token", "Failed at the token endpoint")
+    assert "Certificates & secrets" in wrong["detail"]
+    graph_api.permitted = False
+    denied = admin.post(WIZARD + "/connection", data={**graph_fields(graph_api), "action": "test"})
+    assert denied.status_code == 200 and app_count() == 0
+    outcome = found(r'(<div class="flag flag-error" id="test-outcome".*?</div>)', denied)
+    assert 'data-stage="api"' in outcome and "Failed at Microsoft Graph" in outcome
+    assert "Directory.Read.All" in outcome
+    assert "type it again" in found(r'id="client_secret-retype">(.*?)</p>', denied)
+    seen.assert_never_shown(graph_api.client_secret, "not-the-entra-secret")
+
+
+def test_test_connection_names_the_okta_and_keycloak_apis(admin, seen, okta, keycloak):
+    okta.add_user("ada@example.com")
+    fields = {"provider": "okta", "org_url": okta.url, "api_token": okta.token, "app_id": ""}
+    connected = admin.post(WIZARD + "/connection/test", data=fields).get_json()
+    assert connected["ok"] and connected["message"].startswith(f"Connected to {okta.url}")
+    okta.deny("/users")
+    denied = admin.post(WIZARD + "/connection/test", data=fields).get_json()
+    assert (denied["stage"], denied["headline"]) == ("api", "Failed at the Okta API")
+    keycloak.client.roles.clear()
+    kc = {"provider": "keycloak", "base_url": keycloak.base_url, "realm": keycloak.realm,
+          "client_id": keycloak.client.client_id, "client_secret": keycloak.client.secret}
+    refused = admin.post(WIZARD + "/connection/test", data=kc).get_json()
+    assert (refused["stage"], refused["headline"]) == ("api", "Failed at the Keycloak admin API")
+    assert "query-users" in refused["detail"]
+    seen.assert_never_shown(okta.token, keycloak.client.secret)
+
+
+def test_test_connection_signs_in_to_google_with_the_uploaded_key(admin, seen, fake_google, google_account):
+    fields = {"provider": "google", "method": "rest", "name": "Google pull", "customer": "my_customer", "admin_email": "admin@example.com",
+              "api_url": fake_google.url, "token_url": fake_google.token_url,
+              "service_account": (io.BytesIO(google_account.file().encode()), "key.json")}
+    connected = admin.post(WIZARD + "/connection/test", data=fields).get_json()
+    assert connected["ok"], connected
+    fake_google.api_enabled = False
+    fields["service_account"] = (io.BytesIO(google_account.file().encode()), "key.json")
+    stopped = admin.post(WIZARD + "/connection", data={**fields, "action": "test"})
+    assert stopped.status_code == 200 and app_count() == 0
+    assert "Failed at Google's Directory API" in found(r'id="test-outcome".*?<strong>(.*?)</strong>', stopped)
     seen.assert_never_shown("PRIVATE KEY")
