@@ -173,7 +173,8 @@ def _fall_back(pull, refused):
                  f"the source refused the incremental filter ({refused.status}: {refused.detail}); "
                  "reading every user instead")
     cursor = pull.cursor  # changed in place: the listing's caller reads its since
-    cursor.mode, cursor.since, cursor.fallback = "full", None, True
+    # Graph: an expired delta link is refused for users and groups alike (both were issued by the last run).
+    cursor.mode, cursor.since, cursor.group_since, cursor.fallback = "full", None, None, True
     cursor.enter("users")
     pull.checkpoint(full=True)
 
