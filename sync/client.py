@@ -1,15 +1,13 @@
 """Reading users and groups from a source's SCIM 2.0 API: paged lists, incremental filters, one group."""
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote
 
 from .errors import ApiError, FilterRefused, scrub
+from .api import JsonApi
 from .http import Http
 from .paging import Listing
-
-log = logging.getLogger("usersync.sync")
 
 ACCEPT = "application/scim+json, application/json;q=0.9"
 DEFAULT_PAGE_SIZE = 200
@@ -36,6 +34,7 @@ class ScimClient:
         self.page_size = page_size
         self.credentials = source.credentials()
         self.http = Http(timeout=timeout, verify=verify, retries=retries, sleep=sleep, transport=transport)
+        self.api = JsonApi(self.http, self.credentials, None, accept=ACCEPT)  # refusals are told by _refusal
 
     def iter_users(self, since=None, attributes=None, start=1):
         """Every user (or those modified after ``since``), as a Listing from startIndex ``start``;
@@ -130,17 +129,8 @@ class ScimClient:
         return body
 
     def _send(self, url, params):
-        """GET with credentials; RFC 6750 §3.1: on 401 to a cached token, a new one is fetched, once."""
-        for attempt in (1, 2):
-            fetched = self.credentials.fetches
-            headers = {"Authorization": self.credentials.header(self.http), "Accept": ACCEPT}
-            response = self.http.send("GET", url, stage="api", params=params, headers=headers)
-            fresh = self.credentials.fetches != fetched
-            if response.status_code != 401 or not self.credentials.renewable or fresh or attempt == 2:
-                return response
-            log.info("source refused the cached token at %s; fetching a new one", url)
-            self.credentials.invalidate()
-        return response  # pragma: no cover
+        """GET with credentials (a new token once on a 401 to a cached one)."""
+        return self.api.send(url, params)
 
     def _refusal(self, response, url, params):
         """The SourceError for a non-200 answer from the API, in admin words."""
