@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote
 
-from .errors import ApiError, FilterRefused, scrub
 from .api import JsonApi
+from .errors import ApiError, FilterRefused, scrub
 from .http import Http
 from .paging import Listing
 
