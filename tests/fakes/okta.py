@@ -101,6 +101,7 @@ class OktaOrg:
         self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self.users, self.groups, self.apps = {}, {}, {}
         self.members = {}  # group id -> {user id: None}, in the order they were added
+        self._members_cache = {}  # group id -> (member ids, {id: index}); dropped when its members change
         self._order = {"user": [], "group": []}  # ids in creation order: the lists' order
         self._position = {}  # id -> index in its _order list
         self._serial = 0
@@ -214,15 +215,20 @@ class OktaOrg:
 
     def add_member(self, group, user):
         self.members[_id(group)][_id(user)] = None
-        self.groups[_id(group)]["lastMembershipUpdated"] = self.stamp()
+        self._members_changed(_id(group))
 
     def remove_member(self, group, user):
         self.members[_id(group)].pop(_id(user), None)
-        self.groups[_id(group)]["lastMembershipUpdated"] = self.stamp()
+        self._members_changed(_id(group))
+
+    def _members_changed(self, group_id):
+        self._members_cache.pop(group_id, None)
+        self.groups[group_id]["lastMembershipUpdated"] = self.stamp()
 
     def delete_group(self, group):
         group_id = _id(group)
         del self.groups[group_id], self.members[group_id]
+        self._members_cache.pop(group_id, None)
         for app in self.apps.values():
             app.groups.pop(group_id, None)
 
@@ -416,15 +422,22 @@ class OktaOrg:
                                                                          chosen[-1] if more else None)
 
     def _group_members(self, group_id, query):
+        """A page of the group's members in the order they were added, from the ``after`` cursor."""
         self._group(group_id)
-        members = {uid: None for uid in self.members[group_id] if uid in self.users}
+        ids, position = self._member_order(group_id)
         limit = _limit(query, MEMBERS_MAX, MEMBERS_MAX)
-        ids = list(members)
-        start = ids.index(query["after"]) + 1 if query.get("after") in members else 0
+        start = position[query["after"]] + 1 if query.get("after") in position else 0
         chosen = ids[start:start + limit]
         more = start + limit < len(ids)
         return 200, [self.users[uid] for uid in chosen], self._link_headers(
             f"/groups/{group_id}/users", query, limit, chosen[-1] if more else None)
+
+    def _member_order(self, group_id):
+        """(member ids, {id: index}) of a group, built once per change of its members: a page costs O(page)."""
+        if group_id not in self._members_cache:
+            ids = list(self.members[group_id])
+            self._members_cache[group_id] = (ids, {uid: at for at, uid in enumerate(ids)})
+        return self._members_cache[group_id]
 
     def _link_headers(self, path, query, limit, after):
         """Okta's Link headers: self, and next (with the after cursor) when there is more."""
