@@ -213,6 +213,7 @@ def from_dict(settings, secrets=None):
 
 
 def _scim_client(source, options):
-    from .client import ScimClient  # the client module reads sources; imported when a client is made
+    """A ScimClient for the source (imported when one is made: the client module is the heavier one)."""
+    from .client import ScimClient
 
     return ScimClient(source, **options)
