@@ -320,3 +320,16 @@ def test_with_an_app_id_an_unassigned_user_is_gone_on_the_next_full_run(puller, 
     # carol still counts while Sales is assigned, though not directly any more.
     okta.unassign_user(app_id, people.carol)
     assert pulling.run(full=True)["counts"] == {"unchanged": 1, "groups_unchanged": 1}
+
+
+def test_a_spent_rate_limit_is_waited_out_within_the_run(puller, okta):  # noqa: F811
+    """The first page says nothing remains in the window: the run waits for the reset (through the engine's
+    sleep) before its next request, and gets no 429."""
+    seed(okta)
+    pulling = puller()
+    waits = []
+    pulling.client = lambda source: source.client(page_size=2, retries=1, sleep=waits.append, clock=lambda: 0.0)
+    okta.exhaust(reset_in=20)
+    assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
+    assert waits == [20.0]
+    assert_first_state(pulling)
