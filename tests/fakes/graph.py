@@ -8,8 +8,9 @@ Use its ``url`` as both the Login URL and the Graph URL. What it imitates, and w
   endpoint answers them ("Microsoft Entra authentication and authorization error codes"), an ``error``, an
   ``error_description`` starting with the AADSTS code and ending with trace lines, and ``error_codes``:
   AADSTS90002 (400 invalid_request, tenant not found), AADSTS900023 (400, not a tenant identifier),
+  AADSTS900144 (400 invalid_request, no client_id in the body, e.g. HTTP Basic client authentication),
   AADSTS700016 (400 unauthorized_client, application not found in the directory), AADSTS7000215 (401
-  invalid_client, invalid client secret), AADSTS7000218 (401, no client_secret in the body, e.g. HTTP Basic),
+  invalid_client, invalid client secret), AADSTS7000218 (401, no client_secret in the body),
   AADSTS1002012 (400 invalid_scope), AADSTS70003 (400 unsupported_grant_type).
 - Graph errors as "Microsoft Graph error responses and resource types" shows them: ``{"error": {"code",
   "message"}}``; 401 InvalidAuthenticationToken for a token it did not issue or that expired, 403
@@ -289,6 +290,9 @@ class FakeGraph:
                                                            "valid DNS name, nor a valid external domain.")
         if form.get("grant_type") != "client_credentials":
             return _aadsts(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+        if not form.get("client_id"):  # HTTP Basic alone is not what the v2.0 endpoint documents
+            return _aadsts(400, "invalid_request", 900144, "The request body must contain the following "
+                                                           "parameter: 'client_id'.")
         if form.get("client_id") != self.client_id:
             return _aadsts(400, "unauthorized_client", 700016, f"Application with identifier "
                                                                f"'{form.get('client_id')}' was not found in the "
