@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -379,3 +380,34 @@ def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
     while [pid for pid in pids if _running(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in pids if _running(pid)], "a worker outlived its killed supervisor"
+
+
+def test_the_first_start_password_is_printed_once_by_the_supervisor(tmp_path):
+    """On an empty store the supervisor builds the app and prints the generated password in its frame, once;
+    no worker prints it again."""
+    server = Workers(tmp_path, database_url=separate_database_url(tmp_path, "fresh.db"))
+    server.env.pop("USERSYNC_ADMIN_PASSWORD")
+    server.serve()
+    try:
+        said = server.stderr_text()
+        assert said.count("usersync: first start. The admin account was created.") == 1, said
+        assert said.index("first start") < said.index("usersync: worker ")
+    finally:
+        stop_cleanly(server)
+
+
+def test_a_taken_port_is_a_clear_error_before_any_worker_starts(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = Workers(tmp_path, database_url=separate_database_url(tmp_path, "taken.db"))
+        done = server.cli("serve", "--port", str(port), "--workers", "2")
+    assert done.returncode == 1, done.stderr
+    assert f"Cannot listen on 127.0.0.1 port {port}" in done.stderr and "worker" not in done.stderr, done.stderr
+
+
+def test_a_workers_value_out_of_range_is_a_usage_error(tmp_path):
+    """The values themselves are in tests/unit/cli/test_workers.py; here, how the command says it."""
+    done = Workers(tmp_path).cli("serve", "--workers", "0")
+    assert done.returncode == 2 and "neither a number of processes from 1 to 64 nor 'auto'" in done.stderr, done.stderr
