@@ -53,7 +53,7 @@ class OktaClient:
             return self._listing("/users", {"filter": f'lastUpdated gt "{records.okta_time(since)}"'},
                                  records.user, since, start)
         segments = (("listed", {}), ("deprovisioned", {"filter": DEPROVISIONED}))
-        return LinkListing(self._segments("/users", segments, records.user), start=start)
+        return LinkListing(self._segments("/users", segments), start=start, expand=records.user)
 
     def iter_groups(self, since=None, start=1):
         """Every group with its members, or the groups whose profile or members changed after ``since``."""
@@ -103,15 +103,17 @@ class OktaClient:
     # --- listings --------------------------------------------------------------------------------------
 
     def _listing(self, path, params, mapped, since, start):
-        """A LinkListing of one list; with ``since`` on an app's list (which takes no filter), only the
-        records changed after it are yielded, and the listing holds changes only."""
+        """A LinkListing of one list, each record ``mapped`` as it is yielded (a group's members are read then,
+        between the engine's heartbeats); with ``since`` on an app's list (which takes no filter), only the
+        records changed after it, and the listing holds changes only."""
         keep = None if since is None or not self._app else (lambda record: records.after(since, *_stamps(record)))
         segments = (("listed", {**params}),)
-        return LinkListing(self._segments(path, segments, mapped, keep), start=start, whole=since is None)
+        return LinkListing(self._segments(path, segments, keep), start=start, expand=mapped, whole=since is None)
 
-    def _segments(self, path, segments, mapped, keep=None):
-        """fetch(position) for a listing read as consecutive filtered lists of one path. A position is
-        [segment name, next URL or None for the segment's first page]: a stored cursor resumes there."""
+    def _segments(self, path, segments, keep=None):
+        """fetch(position) for a listing read as consecutive filtered lists of one path, giving Okta's records.
+        A position is [segment name, next URL or None for the segment's first page]: a stored cursor resumes
+        there."""
         names = [name for name, _ in segments]
 
         def fetch(position):
@@ -123,8 +125,7 @@ class OktaClient:
                 body, following = self._page(self.base + path, {**params, "limit": self.page_size})
             else:
                 body, following = self._page(links.on_org(url, self.source.org_url), None)
-            chosen = [record for record in body if isinstance(record, dict) and (keep is None or keep(record))]
-            resources = [mapped(record) for record in chosen]
+            resources = [record for record in body if isinstance(record, dict) and (keep is None or keep(record))]
             if following:
                 return Page(resources, next=[name, following])
             later = names.index(name) + 1
