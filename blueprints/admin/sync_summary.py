@@ -8,6 +8,7 @@ from store.pull import sources
 from sync.sources import SourceConfigError, source_class
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # a "modified" watermark: RFC 3339 UTC
+UNKNOWN = "unknown"  # how the source reads changes, when it cannot be built to ask
 
 
 def summary(app, saved):
@@ -31,20 +32,21 @@ def _built(app):
 
 
 def _incremental(kind):
-    """How a kind reads changes, when the source itself could not be built (its class's default)."""
+    """How a kind reads changes when the source itself could not be built: its class's, unless each source of
+    the kind decides (Entra: none with chosen groups), then UNKNOWN."""
     try:
         value = source_class(kind).incremental
     except (SourceConfigError, ImportError):
-        return None
-    return value if value is None or isinstance(value, str) else None
+        return UNKNOWN
+    return value if value is None or isinstance(value, str) else UNKNOWN
 
 
 def _changes(kind, incremental, watermark):
-    """How a later run reads only changes, in words; None for a time filter (the time says it)."""
+    """How a later run reads only changes, in words; None for a time filter (the time says it) or when unknown."""
     if incremental == "delta":
         api = API_NAMES.get(kind, "the source's")
         then = "the next run starts from the last one's link" if watermark else "the first run reads everything"
         return f"Changes are tracked with {api} delta links: {then}."
     if incremental is None:
         return "Every pull reads everything; only changes are written."
-    return None
+    return None  # "modified", or UNKNOWN

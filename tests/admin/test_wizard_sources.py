@@ -343,3 +343,23 @@ def test_test_connection_signs_in_to_google_with_the_uploaded_key(admin, seen, f
     assert stopped.status_code == 200 and app_count() == 0
     assert "Failed at Google's Directory API" in found(r'id="test-outcome".*?<strong>(.*?)</strong>', stopped)
     seen.assert_never_shown("PRIVATE KEY")
+
+
+def test_the_page_says_how_each_source_reads_changes(app, admin):
+    okta = rest_app(app, "Okta pull", "okta", "okta", {"org_url": "https://dev-1.okta.com"}, {"api_token": "t"})
+    entra = rest_app(app, "Entra pull", "entra", "entra", {"tenant_id": TENANT, "client_id": CLIENT},
+                     {"client_secret": "s"})
+    chosen = rest_app(app, "Entra groups", "entra", "entra", {"tenant_id": TENANT, "client_id": CLIENT,
+                                                              "from_groups": "Engineering"}, {"client_secret": "s"})
+    assert not re.search(r'id="source-(changes|read-up-to)"', admin.get(okta).get_data(as_text=True))
+    with db.connection_context():
+        sources.set_watermarks(IdpApp.by_name("Okta pull").id, "2026-12-01T10:00:00Z", None)
+        sources.set_watermarks(IdpApp.by_name("Entra pull").id, "https://graph.microsoft.com/v1.0/users/delta?"
+                                                                  "$deltatoken=abc", "https://graph…")
+    assert found(r'id="source-read-up-to">(.*?)</dd>', admin.get(okta)) == "2026-12-01 10:00 UTC"
+    delta = admin.get(entra)
+    assert found(r'id="source-changes">(.*?)</dd>', delta) == (
+        "Changes are tracked with Microsoft Graph delta links: the next run starts from the last one's link.")
+    assert "deltatoken" not in delta.get_data(as_text=True)
+    assert found(r'id="source-changes">(.*?)</dd>', admin.get(chosen)) == (
+        "Every pull reads everything; only changes are written.")
