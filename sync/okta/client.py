@@ -58,12 +58,13 @@ class OktaClient:
     def iter_groups(self, since=None, start=1):
         """Every group with its members, or the groups whose profile or members changed after ``since``."""
         if self._app:
-            return self._listing(self._app + "/groups", {"expand": "group"}, self._app_group, since, start)
+            return self._listing(self._app + "/groups", {"expand": "group"}, self._app_group, since, start,
+                                 groups=True)
         params = {}
         if since is not None:
             moment = records.okta_time(since)
             params["filter"] = f'lastUpdated gt "{moment}" or lastMembershipUpdated gt "{moment}"'
-        return self._listing("/groups", params, self._group, since, start)
+        return self._listing("/groups", params, self._group, since, start, groups=True)
 
     def get_user(self, user_id):
         """The user, or None when it is gone (with an App ID: no longer assigned to the app)."""
@@ -102,11 +103,17 @@ class OktaClient:
 
     # --- listings --------------------------------------------------------------------------------------
 
-    def _listing(self, path, params, mapped, since, start):
+    def _listing(self, path, params, mapped, since, start, *, groups=False):
         """A LinkListing of one list, each record ``mapped`` as it is yielded (a group's members are read then,
         between the engine's heartbeats); with ``since`` on an app's list (which takes no filter), only the
-        records changed after it, and the listing holds changes only."""
-        keep = None if since is None or not self._app else (lambda record: records.after(since, *_stamps(record)))
+        records changed after it, and the listing holds changes only. Okta's built-in Everyone group is left
+        out of ``groups``."""
+
+        def keep(record):
+            if groups and records.built_in(record):
+                return False
+            return since is None or not self._app or records.after(since, *_stamps(record))
+
         segments = (("listed", {**params}),)
         return LinkListing(self._segments(path, segments, keep), start=start, expand=mapped, whole=since is None)
 
@@ -154,7 +161,7 @@ class OktaClient:
         group = (assignment.get("_embedded") or {}).get("group")
         if not isinstance(group, dict):
             group = self._get(f"/groups/{_segment(assignment.get('id'))}", {}, missing_ok=True)
-            if group is None:
+            if group is None or records.built_in(group):
                 return None
         members = self._members(group.get("id"))
         return None if members is None else records.group(group, members, assignment.get("lastUpdated"))

@@ -33,6 +33,17 @@ def group(record, members, *also):
                            modified=latest(*stamps))
 
 
+def built_in(record):
+    """Whether a group (or an app's assignment of one, with the group embedded) is Okta's built-in Everyone.
+
+    Groups API, "Group type": BUILT_IN is the Everyone group. It holds every user of the org (the app's default
+    groups already give everyone theirs), and every new user moves its lastMembershipUpdated, so pulling it
+    would re-read the whole org's membership on each incremental run; it is left out. Its users still count
+    as an app's users when it is assigned to the app."""
+    group = (record.get("_embedded") or {}).get("group") or record
+    return isinstance(group, dict) and group.get("type") == "BUILT_IN"
+
+
 def latest(*stamps):
     """The latest of Okta timestamps (2024-05-01T10:00:00.000Z), as given; None when there is none."""
     dated = [(moment, stamp) for stamp in stamps if (moment := _moment(stamp)) is not None]

@@ -431,3 +431,17 @@ def test_a_failing_page_is_retried(okta):
     with client(okta) as reader:
         assert [g["displayName"] for g in reader.iter_groups()] == ["Engineering", "Sales"]
     assert len(reader.waits) == 1
+
+
+def test_the_built_in_everyone_group_is_left_out_though_its_users_count_for_an_app(okta):
+    people = seed(okta)
+    everyone = okta.add_group("Everyone", [people[name] for name in ("alice", "bob", "carol", "dave")],
+                              kind="BUILT_IN")
+    app_id = okta.add_app()
+    okta.assign_group(app_id, everyone)
+    with client(okta) as reader:
+        assert [g["displayName"] for g in reader.iter_groups()] == ["Engineering", "Sales"]
+    with client(okta, app_id=app_id) as reader:
+        assert [u["userName"] for u in reader.iter_users()] == [f"{name}@example.com" for name in
+                                                                 ("alice", "bob", "carol", "dave")]
+        assert list(reader.iter_groups()) == []
