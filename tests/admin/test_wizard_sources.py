@@ -363,3 +363,21 @@ def test_the_page_says_how_each_source_reads_changes(app, admin):
     assert "deltatoken" not in delta.get_data(as_text=True)
     assert found(r'id="source-changes">(.*?)</dd>', admin.get(chosen)) == (
         "Every pull reads everything; only changes are written.")
+
+
+def test_the_sync_page_tests_a_keycloak_source_with_its_stored_secret(app, admin, seen, keycloak):
+    keycloak.add_user("ada")
+    url = rest_app(app, "KC pull", "keycloak", "keycloak",
+                   {"base_url": keycloak.base_url, "realm": keycloak.realm, "client_id": keycloak.client.client_id},
+                   {"client_secret": keycloak.client.secret})
+    page = admin.get(url)
+    assert found(r'id="source-described">(.*?)</dd>', page).startswith(f"Keycloak realm {keycloak.realm} at ")
+    edit = {"kind": "keycloak", "base_url": keycloak.base_url, "realm": keycloak.realm,
+            "client_id": keycloak.client.client_id, "client_secret": ""}
+    outcome = admin.post(url + "/test", data=edit).get_json()
+    assert outcome["ok"], outcome
+    keycloak.client.roles.clear()
+    shown = admin.post(url + "/source", data={**edit, "action": "test"})
+    assert shown.status_code == 200 and "Saved" not in text(shown)
+    assert "Failed at the Keycloak admin API" in found(r'id="test-outcome".*?<strong>(.*?)</strong>', shown)
+    seen.assert_never_shown(keycloak.client.secret)
