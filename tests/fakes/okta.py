@@ -185,10 +185,15 @@ class OktaOrg:
         return record
 
     def set_status(self, user, status):
-        """Lifecycle operations (activate, suspend, deactivate, …) as their resulting status."""
+        """Lifecycle operations (activate, suspend, deactivate, …) as their resulting status. Deactivating
+        unassigns the user from every app (Okta support, "Can an application be assigned to a deactivated
+        user": group memberships stay, app assignments go); suspending keeps them."""
         record = self.users[_id(user)]
         record["status"] = status
         record["statusChanged"] = record["lastUpdated"] = self.stamp()
+        if status == "DEPROVISIONED":
+            for app in self.apps.values():
+                app.users.pop(record["id"], None)
         return record
 
     def deactivate(self, user):
@@ -472,7 +477,8 @@ class OktaOrg:
             for uid in self.members.get(group_id, ()):
                 assigned.setdefault(uid, ("GROUP", stamp))
         assigned.update({uid: ("USER", stamp) for uid, stamp in app.users.items()})
-        return {uid: assigned[uid] for uid in self._in_order("user", assigned) if uid in self.users}
+        return {uid: assigned[uid] for uid in self._in_order("user", assigned)
+                if uid in self.users and self.users[uid]["status"] != "DEPROVISIONED"}
 
     def _in_order(self, kind, ids):
         return sorted(ids, key=lambda rid: self._position.get(rid, -1))

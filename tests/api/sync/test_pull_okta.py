@@ -333,3 +333,22 @@ def test_a_spent_rate_limit_is_waited_out_within_the_run(puller, okta):  # noqa:
     assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
     assert waits == [20.0]
     assert_first_state(pulling)
+
+
+def test_with_an_app_id_a_deactivated_user_is_unassigned_and_on_delete_applies(puller, okta):  # noqa: F811
+    """Okta unassigns a user from every app when it deactivates them; a suspended one stays assigned."""
+    people = seed(okta)
+    app_id = okta.add_app()
+    okta.assign_group(app_id, people.engineering)
+    pulling = puller(app_id=app_id, disable_users=True)
+    pulling.run()
+    okta.advance(hours=1)
+    okta.set_status(people.alice, "SUSPENDED")
+    okta.deactivate(people.bob)
+    assert pulling.run()["counts"] == {"deactivated": 1, "groups_unchanged": 1}
+    assert pulling.users() == {"alice@example.com": ("alice@example.com", False, True),
+                               "bob@example.com": ("bob@example.com", True, True)}
+    pulling.events()
+    assert pulling.run(full=True)["counts"] == {"unlinked": 1, "unchanged": 1, "groups_unchanged": 1}
+    assert pulling.users() == {"alice@example.com": ("alice@example.com", False, True),
+                               "bob@example.com": ("bob@example.com", False, False)}
