@@ -13,7 +13,7 @@ from datetime import UTC, timedelta
 
 from models import db
 from provisioning.pull import groups, users, vanished
-from provisioning.pull.state import Cursor, Pull, Stopped, TakenOver, parse_time
+from provisioning.pull.state import Cursor, Pull, Stopped, TakenOver, parse_time, settings_digest
 from store.pull import links, runs, sources
 from store.trail import audit
 from sync.errors import FilterRefused, SourceError
@@ -75,6 +75,7 @@ def _prepare(pull, key):
         raise RunError(f"'{pull.app.name}' has no source to pull from.")
     pull.source = source
     pull.cursor = _start(pull, runs.get(pull.run_id))
+    pull.cursor.settings = settings_digest(source)
     pull.done = pull.cursor.seen
     pull.checkpoint(full=pull.cursor.mode == "full")
     return source
@@ -87,7 +88,8 @@ def _start(pull, run):
     if previous is not None and previous.status in ("failed", "interrupted") \
             and runs.age(previous) < RESUME_WITHIN:
         cursor = Cursor.load(previous.cursor)
-        if cursor is not None and cursor.resumable() and not (run.full and cursor.mode != "full"):
+        same_source = cursor is not None and cursor.settings in (None, settings_digest(pull.source))
+        if same_source and cursor.resumable() and not (run.full and cursor.mode != "full"):
             links.carry_over(pull.app.id, previous.id, run.id)
             pull.resumed_from = previous.id
             return cursor

@@ -45,6 +45,7 @@ class Cursor:
     newest: str | None = None  # the newest user meta.lastModified seen (or the delta link): the next watermark
     group_newest: str | None = None  # the same for groups
     fallback: bool = False  # the source refused the incremental filter, so this run reads everything
+    settings: str | None = None  # settings_digest of the source read: another source's cursor is not resumed
 
     @classmethod
     def load(cls, text):
@@ -173,6 +174,13 @@ def parse_time(stamp):
     except ValueError:
         return None
     return moment if moment.tzinfo else None
+
+
+def settings_digest(source):
+    """The source's settings (not its secret) as a short hash: a saved place in one listing means nothing to
+    another source, such as the same app pointed at another tenant or host."""
+    text = json.dumps(source.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def digest(doc, options_text):

@@ -50,6 +50,8 @@ def configure(app, kind, settings, secrets, key):
             return row
         values = {"kind": source.kind, "settings": json.dumps(after, sort_keys=True), "updated": utcnow(),
                   "secret": secret_store.encrypt(key, source.secrets())}
+        if before != after:  # where the last run stopped reading another source means nothing to this one
+            values.update(watermark=None, group_watermark=None)
         if row is None:
             row = SyncSource.create(app=app.id, **values)
         else:

@@ -23,9 +23,17 @@ class Puller:
             record, _ = apps.create(name or f"{prefix} {uuid.uuid4().hex[:6]}", source.kind, method="rest")
             if options:
                 apps.set_options(record.name, options)
-            sources.configure(record, source.kind, {k: v for k, v in source.to_dict().items() if k != "kind"},
-                                   source.secrets(), self.key)
         self.app_id, self.name, self.directory_id = record.id, record.name, record.directory_id
+        self.configure_source(source)
+
+    def configure_source(self, source):
+        """Point the app at this source (settings and secret), as the Synchronization page's Save does."""
+        from models import db
+        from store.pull import sources
+
+        with db.connection_context():
+            sources.configure(self.app_id, source.kind, {k: v for k, v in source.to_dict().items() if k != "kind"},
+                              source.secrets(), self.key)
         self.start = self.last_event()
 
     def client(self, source):

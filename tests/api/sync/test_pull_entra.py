@@ -252,6 +252,25 @@ def test_a_crash_on_page_two_then_a_rerun_resumes_there_and_ends_exact(app, grap
     assert pulling.run()["counts"] == {}  # the resumed run ended with a delta link
 
 
+def test_a_run_stopped_before_the_source_changed_is_not_resumed(app, graph_api):
+    """The source's settings change while a run is stopped: its saved next link belongs to the old settings (another
+    tenant, another Graph host, other groups), so the next run starts afresh and reads everything."""
+    seed(graph_api)
+    pulling = pulling_from(app, graph_api)
+    assert pulling.run()["status"] == "succeeded"
+    graph_api.fail_api(500, times=None, path="/users/delta")
+    assert pulling.run()["status"] == "failed"
+    graph_api.clear_faults()
+    chosen = graph_api.entra_source(from_groups="Engineering,Sales")
+    pulling.configure_source(chosen)
+    pulling.described = chosen.describe()
+    graph_api.requests.clear()
+    run = pulling.run()
+    assert (run["status"], run["counts"]) == ("succeeded", {"unchanged": 3, "groups_unchanged": 2})
+    assert pulling.events()[-1] == closing(pulling, 3, "full", "3 unchanged, 2 groups unchanged")
+    assert not graph_api.api_calls("/users/delta")  # the stopped run's next link is not followed
+
+
 def test_a_delta_link_graph_no_longer_keeps_means_a_full_read(app, graph_api):
     people = seed(graph_api)
     pulling = pulling_from(app, graph_api)

@@ -145,3 +145,12 @@ def test_the_watermarks_are_what_a_complete_run_last_saw(app):
     link = "https://graph.example/v1.0/users/delta?$deltatoken=" + "x" * 600  # longer than any timestamp
     sources.set_watermarks(app.id, "2024-05-01T10:00:00Z", link)
     assert sources.watermarks(app.id) == ("2024-05-01T10:00:00Z", link)
+
+
+def test_the_watermarks_go_when_the_source_changes_and_stay_when_only_its_secret_does(app):
+    configure(app)
+    sources.set_watermarks(app.id, "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z")
+    configure(app, secret="a-new-secret")
+    assert sources.watermarks(app.id) == ("2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z")
+    configure(app, client_id="another-client")  # another client may see another part of the directory
+    assert sources.watermarks(app.id) == (None, None)
