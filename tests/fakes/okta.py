@@ -113,7 +113,7 @@ class OktaOrg:
         self._used = {}  # bucket -> requests in the current window
         self._window_ends = 0
         self._exhausted = None  # seconds to the reset the next answer reports with nothing remaining
-        self._throttled, self._throttle_reset = 0, 60
+        self._throttled, self._throttle_reset, self._retry_after = 0, 60, None
         self._lock = threading.Lock()
         from tests.idp_source import _Server
 
@@ -269,10 +269,10 @@ class OktaOrg:
         ``reset_in`` seconds after its Date."""
         self._exhausted = reset_in
 
-    def throttle(self, times=1, reset_in=60):
-        """Answer the next ``times`` API requests 429 E0000047, with the X-Rate-Limit-* headers only (the window
-        resetting ``reset_in`` seconds after the answer's Date)."""
-        self._throttled, self._throttle_reset = times, reset_in
+    def throttle(self, times=1, reset_in=60, retry_after=None):
+        """Answer the next ``times`` API requests 429 E0000047 with the X-Rate-Limit-* headers (the window
+        resetting ``reset_in`` seconds after the answer's Date), and Retry-After only when given (a proxy's)."""
+        self._throttled, self._throttle_reset, self._retry_after = times, reset_in, retry_after
 
     def clear_faults(self):
         self.faults.clear()
@@ -332,7 +332,8 @@ class OktaOrg:
         """(status, body, [(header, value)]) of one API request."""
         if self._throttled:
             self._throttled -= 1
-            return 429, _error(429, "E0000047", "API call exceeded rate limit due to too many requests."), []
+            extra = [("Retry-After", str(self._retry_after))] if self._retry_after is not None else []
+            return 429, _error(429, "E0000047", "API call exceeded rate limit due to too many requests."), extra
         for fault in self.faults:
             if fault.matches(path):
                 if fault.times is not None:

@@ -416,6 +416,13 @@ def test_a_429_waits_until_okta_s_reset_then_retries(okta):
     assert len(users_calls(okta)) == 4  # the throttled first page was asked again
 
 
+def test_a_429_s_own_retry_after_wins_over_the_reset(okta):
+    okta.throttle(reset_in=40, retry_after=5)
+    with client(okta) as reader:
+        reader.check()
+    assert reader.waits == [5.0]
+
+
 def test_a_rate_limit_that_outlasts_the_retries_fails_in_words(okta):
     okta.throttle(times=5, reset_in=3)
     with client(okta, retries=2) as reader, pytest.raises(ApiError) as refused:
