@@ -26,8 +26,9 @@
 
 Records carry Okta's field names and leave out what Okta leaves out (``profile.displayName`` only when
 set). The clock stamping ``lastUpdated`` is a knob (``set_time``, ``advance``); ``requests`` logs what
-arrived. ``add_users`` loads thousands of users at once; every request costs O(page) (plus the records a
-filter skips), so a 10,000-user org pages quickly.
+arrived. ``add_users`` loads thousands of users at once; a request to the org's lists costs O(page) (plus
+the records a filter skips), so a 10,000-user org with a 5,000-member group pages quickly; an app's lists
+cost O(its assignments).
 """
 
 import email.utils
