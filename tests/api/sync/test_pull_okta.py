@@ -79,7 +79,7 @@ def assert_first_state(pulling):
     assert pulling.host_groups() == FIRST_HOST_GROUPS
 
 
-def test_first_sync_reads_users_the_deprovisioned_then_groups_and_members(puller, okta):  # noqa: F811
+def test_first_sync_reads_users_the_deprovisioned_then_groups_and_members(puller, okta):
     people = seed(okta)
     pulling = puller()
     run = pulling.run()
@@ -96,7 +96,7 @@ def test_first_sync_reads_users_the_deprovisioned_then_groups_and_members(puller
         (f"/groups/{sales}/users", {"limit": "1000"})]
 
 
-def test_a_rerun_with_nothing_changed_writes_nothing_and_reads_only_changes(puller, okta):  # noqa: F811
+def test_a_rerun_with_nothing_changed_writes_nothing_and_reads_only_changes(puller, okta):
     people = seed(okta)
     pulling = puller()
     pulling.run()
@@ -117,7 +117,7 @@ def test_a_rerun_with_nothing_changed_writes_nothing_and_reads_only_changes(pull
     assert_first_state(pulling)
 
 
-def test_an_incremental_run_reads_the_changed_user_and_the_renamed_group(puller, okta):  # noqa: F811
+def test_an_incremental_run_reads_the_changed_user_and_the_renamed_group(puller, okta):
     people = seed(okta)
     pulling = puller()
     pulling.run()
@@ -152,7 +152,7 @@ def test_an_incremental_run_reads_the_changed_user_and_the_renamed_group(puller,
     assert calls(okta)[0] == ("/users", {"filter": 'lastUpdated gt "2026-01-05T09:59:00.000Z"', "limit": "2"})
 
 
-def test_a_membership_change_is_read_through_last_membership_updated(puller, okta):  # noqa: F811
+def test_a_membership_change_is_read_through_last_membership_updated(puller, okta):
     people = seed(okta)
     pulling = puller()
     pulling.run()
@@ -171,7 +171,7 @@ def test_a_membership_change_is_read_through_last_membership_updated(puller, okt
 
 
 @pytest.mark.parametrize("status", ["DEPROVISIONED", "SUSPENDED"])
-def test_a_deactivated_or_suspended_user_is_deactivated_on_the_next_run(puller, okta, status):  # noqa: F811
+def test_a_deactivated_or_suspended_user_is_deactivated_on_the_next_run(puller, okta, status):
     people = seed(okta)
     pulling = puller(disable_users=True)
     pulling.run()
@@ -188,7 +188,7 @@ def test_a_deactivated_or_suspended_user_is_deactivated_on_the_next_run(puller, 
     assert pulling.run(full=True)["counts"] == {"unchanged": 3, "groups_unchanged": 2}  # and stays so
 
 
-def test_a_user_deprovisioned_before_the_first_sync_arrives_inactive(puller, okta):  # noqa: F811
+def test_a_user_deprovisioned_before_the_first_sync_arrives_inactive(puller, okta):
     seed(okta)
     okta.add_user("dave@example.com", status="DEPROVISIONED")
     pulling = puller()
@@ -197,7 +197,7 @@ def test_a_user_deprovisioned_before_the_first_sync_arrives_inactive(puller, okt
 
 
 @pytest.mark.parametrize("on_delete", ["deactivate", "delete"])
-def test_a_deleted_user_gets_on_delete_after_the_next_full_run(puller, okta, on_delete):  # noqa: F811
+def test_a_deleted_user_gets_on_delete_after_the_next_full_run(puller, okta, on_delete):
     people = seed(okta)
     pulling = puller(on_delete=on_delete)
     pulling.run()
@@ -221,7 +221,7 @@ def test_a_deleted_user_gets_on_delete_after_the_next_full_run(puller, okta, on_
     assert pulling.groups() == {"Engineering": ["alice@example.com", "bob@example.com"], "Sales": []}
 
 
-def test_a_deleted_group_goes_after_the_next_full_run(puller, okta):  # noqa: F811
+def test_a_deleted_group_goes_after_the_next_full_run(puller, okta):
     people = seed(okta)
     pulling = puller()
     pulling.run()
@@ -232,7 +232,7 @@ def test_a_deleted_group_goes_after_the_next_full_run(puller, okta):  # noqa: F8
     assert pulling.groups() == {"Engineering": ["alice@example.com", "bob@example.com"]}
 
 
-def test_a_crash_on_page_two_then_a_rerun_resumes_there_and_ends_exact(puller, okta):  # noqa: F811
+def test_a_crash_on_page_two_then_a_rerun_resumes_there_and_ends_exact(puller, okta):
     """Page 2 of the users answers 500 past the retries; the rerun follows the stored next link."""
     people = seed(okta)
     pulling = puller()
@@ -259,7 +259,7 @@ def test_a_crash_on_page_two_then_a_rerun_resumes_there_and_ends_exact(puller, o
     assert pulling.run(full=True)["counts"] == {"unchanged": 3, "groups_unchanged": 2}  # nothing vanished
 
 
-def test_a_wrong_token_fails_the_run_in_words_without_the_token(puller, okta):  # noqa: F811
+def test_a_wrong_token_fails_the_run_in_words_without_the_token(puller, okta):
     seed(okta)
     pulling = puller()
     okta.token = "00-rotated-in-okta"
@@ -272,7 +272,7 @@ def test_a_wrong_token_fails_the_run_in_words_without_the_token(puller, okta):  
     assert pulling.users() == {}
 
 
-def test_a_missing_role_fails_the_run_naming_what_it_could_not_read(puller, okta):  # noqa: F811
+def test_a_missing_role_fails_the_run_naming_what_it_could_not_read(puller, okta):
     seed(okta)
     okta.deny("/groups")
     pulling = puller()
@@ -287,7 +287,7 @@ def test_a_missing_role_fails_the_run_naming_what_it_could_not_read(puller, okta
 # --- with an App ID ---------------------------------------------------------------------------------------------
 
 
-def test_with_an_app_id_only_assigned_users_and_groups_are_pulled(puller, okta):  # noqa: F811
+def test_with_an_app_id_only_assigned_users_and_groups_are_pulled(puller, okta):
     people = seed(okta)
     app_id = okta.add_app()
     okta.assign_group(app_id, people.engineering)  # alice and bob, through the group
@@ -300,7 +300,7 @@ def test_with_an_app_id_only_assigned_users_and_groups_are_pulled(puller, okta):
     assert not [path for path, _ in calls(okta) if path in ("/users", "/groups")]  # the org's lists are not read
 
 
-def test_with_an_app_id_an_unassigned_user_is_gone_on_the_next_full_run(puller, okta):  # noqa: F811
+def test_with_an_app_id_an_unassigned_user_is_gone_on_the_next_full_run(puller, okta):
     people = seed(okta)
     app_id = okta.add_app()
     okta.assign_user(app_id, people.alice)
@@ -322,7 +322,7 @@ def test_with_an_app_id_an_unassigned_user_is_gone_on_the_next_full_run(puller, 
     assert pulling.run(full=True)["counts"] == {"unchanged": 1, "groups_unchanged": 1}
 
 
-def test_a_spent_rate_limit_is_waited_out_within_the_run(puller, okta):  # noqa: F811
+def test_a_spent_rate_limit_is_waited_out_within_the_run(puller, okta):
     """The first page says nothing remains in the window: the run waits for the reset (through the engine's
     sleep) before its next request, and gets no 429."""
     seed(okta)
@@ -335,7 +335,7 @@ def test_a_spent_rate_limit_is_waited_out_within_the_run(puller, okta):  # noqa:
     assert_first_state(pulling)
 
 
-def test_with_an_app_id_a_deactivated_user_is_unassigned_and_on_delete_applies(puller, okta):  # noqa: F811
+def test_with_an_app_id_a_deactivated_user_is_unassigned_and_on_delete_applies(puller, okta):
     """Okta unassigns a user from every app when it deactivates them; a suspended one stays assigned."""
     people = seed(okta)
     app_id = okta.add_app()
