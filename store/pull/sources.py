@@ -44,6 +44,8 @@ def configure(app, kind, settings, secrets, key):
         row = _row(app, for_update=True)
         kept = {} if given or row is None or not row.secret else _kept_secrets(row, kind, settings, key)
         source = from_dict({**settings, "kind": kind}, {**kept, **given})
+        if kept:
+            _same_destination(row, source, key)
         before = json.loads(row.settings) if row else {}
         after = source.to_dict()
         if row is not None and before == after and not given:
@@ -152,6 +154,17 @@ def _audit_configured(app, source, before, after, replaced):
     changes = {name: [before.get(name), after.get(name)] for name in sorted(set(before) | set(after))
                if before.get(name) != after.get(name)} if before else None
     audit.record(app, "sync-source", "applied", what, changes=changes or None)
+
+
+def _same_destination(row, source, key):
+    """A stored secret goes only where it went when it was typed: changing the URL must not send it to a server
+    of someone else's choosing (the wizard's form and the CLI alike)."""
+    stored = from_dict(json.loads(row.settings), secret_store.decrypt(key, row.secret))
+    if stored.destination != source.destination:
+        label = SECRET_LABELS.get(source.secret_name, source.secret_name)
+        raise SourceConfigError(source.secret_name, f"must be given again: the {label} would now be sent to "
+                                                    f"{source.destination}, and a stored secret is only sent where "
+                                                    "it was saved for")
 
 
 def _kept_secrets(row, kind, settings, key):

@@ -107,9 +107,14 @@ def test_google_reads_the_key_file_once_and_stores_it_encrypted(cli, app_named, 
                                                                                "https://oauth2.example.com/token")
     assert json.loads(secret_of(name)["service_account"])["private_key_id"] == KEY.key_id
     path.unlink()  # read once: the stored copy is what is used from now on
-    kept = cli("sync-source", name, "--google", "my_customer", "--admin-email", "admin@example.com")
+    kept = cli("sync-source", name, "--google", "my_customer", "--admin-email", "admin@example.com",
+               "--token-url", "https://oauth2.example.com/token")
     assert kept.exit_code == 0, kept.output
     assert saved(name)["settings"]["customer"] == "my_customer"
+    elsewhere = cli("sync-source", name, "--google", "my_customer", "--admin-email", "admin@example.com")
+    assert elsewhere.exit_code == 1  # the stored key is not sent to another token endpoint
+    assert "would now be sent to https://oauth2.googleapis.com/token" in elsewhere.output
+    assert saved(name)["settings"]["token_url"] == "https://oauth2.example.com/token"
 
 
 @pytest.mark.parametrize("content, message", [

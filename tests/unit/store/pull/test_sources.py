@@ -154,3 +154,13 @@ def test_the_watermarks_go_when_the_source_changes_and_stay_when_only_its_secret
     assert sources.watermarks(app.id) == ("2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z")
     configure(app, client_id="another-client")  # another client may see another part of the directory
     assert sources.watermarks(app.id) == (None, None)
+
+
+def test_a_stored_secret_is_not_kept_for_another_destination(app):
+    configure(app)
+    with pytest.raises(SourceConfigError, match="client_secret: must be given again: the client secret would now be "
+                                                "sent to https://idcs-other.identity.oraclecloud.com/oauth2/v1/token"):
+        configure(app, secret=None, domain_url="https://idcs-other.identity.oraclecloud.com")
+    assert json.loads(SyncSource.get().settings)["domain_url"] == DOMAIN  # nothing changed
+    configure(app, secret=None, client_id="another-client")  # the same token endpoint: kept
+    assert sources.source_for(app, KEY).client_secret == SECRET
