@@ -237,6 +237,24 @@ def test_a_rotated_token_and_a_disabled_app_are_refused_by_every_worker_at_once(
             conn.close()
 
 
+def test_a_deleted_app_is_refused_by_every_worker_at_once(pair):
+    """An app's token works on a keep-alive connection to each worker; the app deleted: 401 on both."""
+    created = pair.cli("apps", "create", "--name", unique("doomed"), "--provider", "okta", "--json")
+    assert created.returncode == 0, created.stderr
+    doomed = json.loads(created.stdout)
+    conns = _connection_to_each_worker(pair)
+    try:
+        for conn in conns.values():
+            assert pair.request("GET", "/Users?count=1", conn=conn, token=doomed["token"]).status == 200
+        deleted = pair.cli("apps", "delete", doomed["name"])
+        assert deleted.returncode == 0, deleted.stderr
+        for conn in conns.values():
+            assert_scim_error(pair.request("GET", "/Users?count=1", conn=conn, token=doomed["token"]), 401)
+    finally:
+        for conn in conns.values():
+            conn.close()
+
+
 def _connection_to_each_worker(server, attempts=60):
     """{pid: a keep-alive connection that worker accepted}, one per live worker."""
     conns, wanted = {}, set(server.live_workers())
