@@ -10,6 +10,19 @@ log = logging.getLogger("usersync.sync")
 ACCEPT = "application/json"
 
 
+class Closing:
+    """A source's client owns one Http (``self.http``): close it when done, or use the client in a with block."""
+
+    def close(self):
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class JsonApi:
     """Bearer-authenticated GETs over one Http; ``refusal(response, url)`` gives the SourceError for a non-200."""
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote
 
-from .api import JsonApi
+from .api import Closing, JsonApi
 from .errors import ApiError, FilterRefused, scrub
 from .http import Http
 from .paging import Listing
@@ -22,7 +22,7 @@ class Check:
     groups: int | None
 
 
-class ScimClient:
+class ScimClient(Closing):
     """One source's SCIM API over one HTTP client; close it (or use it as a context manager) when done."""
 
     def __init__(self, source, *, page_size=DEFAULT_PAGE_SIZE, timeout=10.0, verify=True, retries=3,
@@ -67,15 +67,6 @@ class ScimClient:
         users = self._get("/Users", {"startIndex": 1, "count": 1}, listing=True)
         groups = self._get("/Groups", {"startIndex": 1, "count": 1, "attributes": "displayName"}, listing=True)
         return Check(_count(users), _count(groups))
-
-    def close(self):
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _listing(self, path, since, *, attributes=None, excluded=None, expand=None, start=1):
         """A Listing of ``path``, filtered on meta.lastModified when ``since`` is given."""

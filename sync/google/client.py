@@ -5,7 +5,7 @@ import logging
 from urllib.parse import quote
 
 from .. import resources
-from ..api import JsonApi
+from ..api import Closing, JsonApi
 from ..client import Check
 from ..http import Http
 from ..paging import LinkListing, Page
@@ -19,7 +19,7 @@ log = logging.getLogger("usersync.sync")
 MAX_USERS, MAX_GROUPS, MAX_MEMBERS = 500, 200, 200
 
 
-class GoogleClient:
+class GoogleClient(Closing):
     """One Google Workspace account's directory over one HTTP client; close it (or use it as a context manager)."""
 
     def __init__(self, source, *, page_size=None, timeout=10.0, verify=True, retries=3, sleep=None, transport=None):
@@ -86,15 +86,6 @@ class GoogleClient:
         if not isinstance(body, dict):
             raise refusal(self, response, url)
         return body
-
-    def close(self):
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _scope(self):
         which, value = self.source.scope

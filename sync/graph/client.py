@@ -3,7 +3,7 @@ one user or group by id, and Test connection's counts."""
 
 from urllib.parse import quote, urlencode
 
-from ..api import JsonApi
+from ..api import Closing, JsonApi
 from ..client import Check
 from ..errors import ApiError, FilterRefused
 from ..http import Http
@@ -17,7 +17,7 @@ MAX_PAGE = 999  # Graph: $top on a group's members is 1 to 999
 RESYNC = ("syncStateNotFound", "resyncRequired", "syncStateInvalid")
 
 
-class EntraClient:
+class EntraClient(Closing):
     """One tenant's Graph API over one HTTP client; close it (or use it as a context manager) when done."""
 
     def __init__(self, source, *, page_size=MAX_PAGE, timeout=10.0, verify=True, retries=3, sleep=None,
@@ -67,15 +67,6 @@ class EntraClient:
         if self.chosen:
             return Check(None, len(self.chosen.resolved()))
         return Check(users, groups)
-
-    def close(self):
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # --- reads the chosen groups share ------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from ..api import JsonApi
+from ..api import Closing, JsonApi
 from ..client import Check
 from ..errors import ApiError
 from ..http import Http
@@ -15,7 +15,7 @@ DEFAULT_PAGE_SIZE = 100  # Keycloak's own default max for the admin lists
 MAX_PAGE_SIZE = 1000
 
 
-class KeycloakClient:
+class KeycloakClient(Closing):
     """One realm's Admin REST API over one HTTP client; close it (or use it as a context manager) when done."""
 
     def __init__(self, source, *, page_size=DEFAULT_PAGE_SIZE, timeout=10.0, verify=True, retries=3, sleep=None,
@@ -55,15 +55,6 @@ class KeycloakClient:
                                                                              "briefRepresentation": "true"})
         counted = self.get("/groups/count")
         return Check(_integer(users), _integer(counted.get("count") if isinstance(counted, dict) else None))
-
-    def close(self):
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # --- the Admin REST API ----------------------------------------------------------------------
 

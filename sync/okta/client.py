@@ -11,6 +11,7 @@ import logging
 import time
 from urllib.parse import quote
 
+from ..api import Closing
 from ..client import Check
 from ..errors import SourceError
 from ..http import Http
@@ -28,7 +29,7 @@ ACCEPT = "application/json"
 DEPROVISIONED = 'status eq "DEPROVISIONED"'
 
 
-class OktaClient:
+class OktaClient(Closing):
     """One org's Management API over one HTTP client; close it (or use it as a context manager) when done."""
 
     def __init__(self, source, *, page_size=DEFAULT_PAGE_SIZE, member_page_size=MEMBER_PAGE_SIZE, timeout=10.0,
@@ -91,15 +92,6 @@ class OktaClient:
         self._page(self.base + prefix + "/users", {"limit": 1})
         self._page(self.base + prefix + "/groups", {"limit": 1})
         return Check(None, None)
-
-    def close(self):
-        self.http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # --- listings --------------------------------------------------------------------------------------
 
