@@ -81,7 +81,8 @@ class OktaSource:
         return self.org_url + "/api/v1"
 
     def client(self, **options):
-        from .client import OktaClient  # the client reads this module: imported when a client is made
+        """An OktaClient (imported here: the client module reads this one)."""
+        from .client import OktaClient
 
         return OktaClient(self, **options)
 
