@@ -63,13 +63,14 @@ def measure(kind, shape, workdir, memory_sizes, profile=False):
 
 
 def _run(ran, users, requests=None):
-    """The figures of one run: Pulling.run()'s (seconds, CPU seconds, status), users/s when it read ``users``."""
-    seconds, cpu, status = ran
-    figures = {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "status": status["status"], "error": status["error"],
+    """The figures of one run (pull_runs.Ran); users/s when it read ``users``."""
+    status = ran.status
+    figures = {"seconds": round(ran.seconds, 3), "cpu_seconds": round(ran.cpu_seconds, 3), "writes": ran.writes,
+               "write_seconds": round(ran.write_seconds, 3), "status": status["status"], "error": status["error"],
                "counts": status["counts"], "wrote_nothing": set(status["counts"]) <= QUIET}
     if users:
-        figures["users_per_second"] = round(users / seconds)
-        figures["users_per_cpu_second"] = round(users / cpu)
+        figures["users_per_second"] = round(users / ran.seconds)
+        figures["users_per_cpu_second"] = round(users / ran.cpu_seconds)
     if requests is not None:
         figures["requests"] = requests
     return figures
@@ -106,8 +107,9 @@ def _source_lines(f):
     passed = first["users_per_second"] >= TARGETS["first_users_per_second"]
     quick = incremental["seconds"] <= TARGETS["incremental_seconds"]
     lines = [f"{f['source']}: {f['users']:,} users, {f['groups']} groups (one of {f['big_group']:,} members)",
-             f"  {'':<30}{'users/s':>9} {'wall s':>8} {'CPU s':>7} {'users/CPU s':>12} {'requests':>9}",
-             _rate_line("read users, nothing applied", read, read["requests"]),
+             f"  {'':<30}{'users/s':>9} {'wall s':>8} {'CPU s':>7} {'users/CPU s':>12} {'requests':>9} "
+             f"{'commits':>8}",
+             _rate_line("read users, nothing applied", {**read, "writes": "-"}, read["requests"]),
              _rate_line("engine, in-memory client", ceiling, "-") + "   the ceiling: no HTTP",
              _rate_line("first full pull", first, first["requests"])
              + f"   target >= {TARGETS['first_users_per_second']}  {'PASS' if passed else 'FAIL'}",
@@ -131,19 +133,22 @@ def _source_lines(f):
 
 def _rate_line(label, run, requests):
     return (f"  {label:<30}{run['users_per_second']:>9,} {run['seconds']:>8.2f} {run['cpu_seconds']:>7.2f} "
-            f"{run['users_per_cpu_second']:>12,} {requests:>9}")
+            f"{run['users_per_cpu_second']:>12,} {requests:>9} {run['writes']:>8}")
 
 
 def _time_line(label, run):
-    return f"  {label:<30}{'':>9} {run['seconds']:>8.2f} {run['cpu_seconds']:>7.2f} {'':>12} {run['requests']:>9}"
+    return (f"  {label:<30}{'':>9} {run['seconds']:>8.2f} {run['cpu_seconds']:>7.2f} {'':>12} {run['requests']:>9} "
+            f"{run['writes']:>8}")
 
 
 def _memory_line(memory):
     points = "  ".join(f"{p['users']:,}: {p['bytes_per_user']:,} B" for p in memory["points"])
     ratio = memory["ratio"]
-    verdict = "" if ratio is None else (f"   ratio {ratio:.2f} (flat <= {TARGETS['memory_ratio']:g})  "
-                                        f"{'PASS' if ratio <= TARGETS['memory_ratio'] else 'FAIL'}")
-    return f"  memory growth per user   {points}{verdict}"
+    if ratio is None:
+        return f"  memory growth per user   {points}"
+    return (f"  memory growth per user   {points}\n    ratio {ratio:.2f} (flat <= {TARGETS['memory_ratio']:g})  "
+            f"{'PASS' if ratio <= TARGETS['memory_ratio'] else 'FAIL'}; each user past {memory['points'][0]['users']:,} "
+            f"added {memory['marginal']:,} B")
 
 
 def _unexpected(run):

@@ -17,15 +17,20 @@ FLAT = 1.3  # growth per user at the largest size ÷ at the smallest: at most th
 
 
 def measure(kind, sizes, workdir):
-    """[{users, growth_bytes, bytes_per_user, counts}] of one fresh pull per size, then the ratio."""
+    """{points: [{users, growth_bytes, bytes_per_user, counts}], ratio, marginal}: one fresh pull per size; the
+    ratio of the growth per user at the largest size to that at the smallest, and what each user past the
+    smallest size added (the growth's slope: the part of the growth that is not fixed)."""
     points = []
     for users in sizes:
         with FakeProcess(kind, Shape.scaled(users)) as fake:
             points.append({"users": users, **_in_child(kind, fake.settings, workdir)})
     for point in points:
         point["bytes_per_user"] = round(point["growth_bytes"] / point["users"])
-    ratio = points[-1]["bytes_per_user"] / points[0]["bytes_per_user"] if len(points) > 1 else None
-    return {"points": points, "ratio": round(ratio, 2) if ratio else None}
+    if len(points) < 2:
+        return {"points": points, "ratio": None, "marginal": None}
+    first, last = points[0], points[-1]
+    return {"points": points, "ratio": round(last["bytes_per_user"] / first["bytes_per_user"], 2),
+            "marginal": round((last["growth_bytes"] - first["growth_bytes"]) / (last["users"] - first["users"]))}
 
 
 def _in_child(kind, settings, workdir):
@@ -57,7 +62,7 @@ def _pull(kind, settings, workdir, pipe):
         with source.client() as client:
             client.check()  # the HTTP stack imported and a connection made before the baseline
         base = _reset_peak()
-        _seconds, _cpu, status = pulling.run()
+        status = pulling.run().status
         pipe.send({"growth_bytes": _status_bytes("VmHWM") - base, "counts": status["counts"],
                    "status": status["status"]})
     except Exception as error:  # the parent raises it

@@ -2,9 +2,22 @@
 
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from sync.paging import LinkListing, Page
+
+
+@dataclass
+class Ran:
+    """One run: wall and CPU seconds (this process: the fake has its own), the write transactions it
+    committed and how long they held the write gate, and the run's status dict (store.pull.runs.status)."""
+
+    seconds: float
+    cpu_seconds: float
+    writes: int
+    write_seconds: float
+    status: dict
 
 
 class Pulling:
@@ -26,17 +39,19 @@ class Pulling:
         self.app_id = record.id
 
     def run(self, full=False, client_factory=None):
-        """(wall seconds, CPU seconds of this process, the run's status dict) of one run, request to end."""
+        """The Ran of one run, from its request to its end."""
         from models import db
+        from models.write_gate import HOLDS
         from provisioning.pull import engine
         from store.pull import runs
 
         with db.connection_context():
+            writes, held = HOLDS.count, HOLDS.total
             started, cpu = time.perf_counter(), time.process_time()
             run_id = runs.request(self.app_id, full=full)
             engine.run(self.app_id, run_id, self.key, client_factory)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-            return seconds, cpu, runs.status(run_id)
+            return Ran(seconds, cpu, HOLDS.count - writes, HOLDS.total - held, runs.status(run_id))
 
 
 def read(source):
