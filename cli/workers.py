@@ -9,6 +9,7 @@ it again to replace a worker that died is as safe as the first time.
 
 import atexit
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -129,6 +130,9 @@ class _Pool:
     def spawn(self):
         sys.stdout.flush()
         sys.stderr.flush()  # a forked child would write the parent's buffered lines again
+        # The app built in the parent moves to the collector's permanent generation: a child's collections
+        # then never walk (and so never copy-on-write) the pages of those objects (Python docs, gc.freeze).
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             self._start()  # never returns
