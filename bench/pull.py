@@ -30,17 +30,12 @@ QUIET = {"unchanged", "groups_unchanged"}  # the counts of a run that wrote noth
 
 def measure(kind, shape, workdir, memory_sizes, profile=False):
     """Every figure of one source: the read baseline, the ceiling, the three pulls, memory."""
-    from .pull_runs import MemoryClient, Pulling, read
+    from .pull_runs import MemoryClient, Pulling
 
     figures = {"source": NAMES[kind], "users": shape.users, "groups": shape.groups, "big_group": shape.big}
     with FakeProcess(kind, shape) as fake:
         source = fake.source()
-        users, groups, users_seconds, cpu, groups_seconds = read(source)
-        figures["read"] = {"users": len(users), "groups": len(groups), "seconds": round(users_seconds, 3),
-                           "cpu_seconds": round(cpu, 3), "users_per_second": round(len(users) / users_seconds),
-                           "users_per_cpu_second": round(len(users) / cpu),
-                           "with_groups_seconds": round(users_seconds + groups_seconds, 3),
-                           "requests": fake.requests()}
+        users, groups, figures["read"] = _read(source, fake)
         page_size = _page_size(source)
         figures["ceiling"] = _run(Pulling(workdir, source, f"{kind}-ceiling").run(
             client_factory=lambda _source: MemoryClient(users, groups, page_size)), shape.users)
@@ -62,6 +57,17 @@ def measure(kind, shape, workdir, memory_sizes, profile=False):
     return figures
 
 
+def _read(source, fake):
+    """(users, groups, figures) of the whole listing read through the source's client, nothing applied."""
+    from .pull_runs import read
+
+    users, groups, seconds, cpu, groups_seconds = read(source)
+    return users, groups, {"users": len(users), "groups": len(groups), "seconds": round(seconds, 3),
+                           "cpu_seconds": round(cpu, 3), "users_per_second": _rate(len(users), seconds),
+                           "users_per_cpu_second": _rate(len(users), cpu),
+                           "with_groups_seconds": round(seconds + groups_seconds, 3), "requests": fake.requests()}
+
+
 def _run(ran, users, requests=None):
     """The figures of one run (pull_runs.Ran); users/s when it read ``users``."""
     status = ran.status
@@ -69,11 +75,15 @@ def _run(ran, users, requests=None):
                "write_seconds": round(ran.write_seconds, 3), "status": status["status"], "error": status["error"],
                "counts": status["counts"], "wrote_nothing": set(status["counts"]) <= QUIET}
     if users:
-        figures["users_per_second"] = round(users / ran.seconds)
-        figures["users_per_cpu_second"] = round(users / ran.cpu_seconds)
+        figures["users_per_second"] = _rate(users, ran.seconds)
+        figures["users_per_cpu_second"] = _rate(users, ran.cpu_seconds)
     if requests is not None:
         figures["requests"] = requests
     return figures
+
+
+def _rate(count, seconds):
+    return round(count / max(seconds, 1e-6))
 
 
 def _page_size(source):
@@ -107,14 +117,14 @@ def _source_lines(f):
     passed = first["users_per_second"] >= TARGETS["first_users_per_second"]
     quick = incremental["seconds"] <= TARGETS["incremental_seconds"]
     lines = [f"{f['source']}: {f['users']:,} users, {f['groups']} groups (one of {f['big_group']:,} members)",
-             f"  {'':<30}{'users/s':>9} {'wall s':>8} {'CPU s':>7} {'users/CPU s':>12} {'requests':>9} "
-             f"{'commits':>8}",
+             (f"  {'':<30}{'users/s':>9} {'wall s':>8} {'CPU s':>7} {'users/CPU s':>12} {'requests':>9} "
+              f"{'commits':>8}"),
              _rate_line("read users, nothing applied", {**read, "writes": "-"}, read["requests"]),
              _rate_line("engine, in-memory client", ceiling, "-") + "   the ceiling: no HTTP",
              _rate_line("first full pull", first, first["requests"])
              + f"   target >= {TARGETS['first_users_per_second']}  {'PASS' if passed else 'FAIL'}",
-             f"    apply overhead (read / pull) {read['apply_overhead']:g}x; pull / ceiling {first['of_ceiling']:.2f}; "
-             f"reading the groups too took {read['with_groups_seconds']:.2f} s",
+             (f"    apply overhead (read / pull) {read['apply_overhead']:g}x; pull / ceiling "
+              f"{first['of_ceiling']:.2f}; reading the groups too took {read['with_groups_seconds']:.2f} s"),
              _time_line("incremental, 100 changes", incremental)
              + f"   target <= {TARGETS['incremental_seconds']:g} s  {'PASS' if quick else 'FAIL'}",
              f"    counts: {_counts(incremental['counts'])}{_unexpected(incremental)}",

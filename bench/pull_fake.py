@@ -70,7 +70,7 @@ def _serve(kind, shape, pipe):
     os.environ.setdefault("USERSYNC_SECRET_KEY", "bench-only")
     try:
         fake, settings, change = _start(kind, shape)
-    except Exception as error:  # the parent raises it
+    except Exception as error:  # noqa: BLE001 (sent to the parent, which raises it)
         pipe.send(error)
         return
     pipe.send(settings)

@@ -65,7 +65,7 @@ def _pull(kind, settings, workdir, pipe):
         status = pulling.run().status
         pipe.send({"growth_bytes": _status_bytes("VmHWM") - base, "counts": status["counts"],
                    "status": status["status"]})
-    except Exception as error:  # the parent raises it
+    except Exception as error:  # noqa: BLE001 (sent to the parent, which raises it)
         pipe.send(error)
 
 
