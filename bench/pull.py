@@ -4,10 +4,11 @@ Not an HTTP rate of usersync's, so not a workload of `python -m bench`: for each
 run in a process of its own (multiprocessing, spawn) and loaded with 10,000 users and 200 groups (one of
 5,000 members, the others of 40), a REST API app on a fresh SQLite store pulls as `usersync` does
 (provisioning.pull.engine, the source's own client): the first full pull, an incremental one after 100
-changes at the source (bench/pull_source.py), and a rerun with nothing changed. Beside them, measured in the
-same run: the same listing read through the same client with nothing applied, and the engine applying the
-same documents from an in-memory client (its ceiling, no HTTP). Memory: the growth of a first pull in a fresh
-process at 2,500, 5,000 and 10,000 users (bench/pull_memory.py).
+changes at the source (bench/pull_source.py), a rerun with nothing changed, then a full run (which finds the
+users deleted in Okta). Beside them, measured in the same run: the same listing read through the same client
+with nothing applied, and the engine applying the same documents from an in-memory client (its ceiling, no
+HTTP). Memory: the growth of a first pull in a fresh process at 2,500, 5,000 and 10,000 users
+(bench/pull_memory.py).
 """
 
 import argparse
@@ -44,9 +45,10 @@ def measure(kind, shape, workdir, memory_sizes, profile=False):
         fake.change()
         figures["incremental"] = _run(pulling.run(), None, fake.requests())
         figures["unchanged"] = _run(pulling.run(), None, fake.requests())
+        figures["full"] = _run(pulling.run(full=True), None, fake.requests())
         if profile:
             figures["profile"] = _profiled(Pulling(workdir, source, f"{kind}-profile"))
-    for run, counts in zip(("incremental", "unchanged"), pull_source.expected(kind)):
+    for run, counts in pull_source.expected(kind, shape).items():
         figures[run]["expected"] = counts
     figures["read"]["apply_overhead"] = round(figures["read"]["users_per_second"]
                                               / figures["first"]["users_per_second"], 1)
@@ -112,8 +114,8 @@ def render(report):
 
 
 def _source_lines(f):
-    read, ceiling, first, incremental, unchanged = (f[k] for k in ("read", "ceiling", "first", "incremental",
-                                                                    "unchanged"))
+    read, ceiling, first, incremental, unchanged, full = (
+        f[k] for k in ("read", "ceiling", "first", "incremental", "unchanged", "full"))
     passed = first["users_per_second"] >= TARGETS["first_users_per_second"]
     quick = incremental["seconds"] <= TARGETS["incremental_seconds"]
     lines = [f"{f['source']}: {f['users']:,} users, {f['groups']} groups (one of {f['big_group']:,} members)",
@@ -130,8 +132,11 @@ def _source_lines(f):
              f"    counts: {_counts(incremental['counts'])}{_unexpected(incremental)}",
              _time_line("unchanged rerun", unchanged)
              + f"   {'wrote nothing' if unchanged['wrote_nothing'] else 'WROTE'}: {_counts(unchanged['counts'])}"
-             + _unexpected(unchanged)]
-    for run in (first, incremental, unchanged, ceiling):
+             + _unexpected(unchanged),
+             _time_line("full rerun", full)
+             + f"   {'wrote nothing' if full['wrote_nothing'] else 'wrote'}: {_counts(full['counts'])}"
+             + _unexpected(full)]
+    for run in (first, incremental, unchanged, full, ceiling):
         if run["status"] != "succeeded":
             lines.append(f"  a run {run['status']}: {run['error']}")
     if "memory" in f:

@@ -57,16 +57,19 @@ FULL = Shape(10_000, 200, 5_000, 40)
 QUICK = Shape(500, 10, 250, 20)
 
 
-def expected(kind):
-    """The counts the incremental run after change() must end with, and those of the rerun after it."""
+def expected(kind, shape):
+    """{run: counts} the runs after change() must end with: the incremental one, the rerun with nothing
+    changed, then a full run."""
     incremental = {"created": ADDED, "updated": RENAMED + UPDATED, "deactivated": DEACTIVATED,
                    "groups_updated": 2}
+    full = {"unchanged": shape.users - DELETED + ADDED, "groups_unchanged": shape.groups}
     if kind == "entra":  # Graph's delta lists the deleted users (@removed); on_delete is deactivate: unlinked
-        return {**incremental, "unlinked": DELETED}, {}
+        return {"incremental": {**incremental, "unlinked": DELETED}, "unchanged": {}, "full": full}
     # Okta: a deleted user is in no list, so only a full run's sweep notices it; the 60-second overlap
     # re-reads the newest user and group (incremental) and everything changed at once (the rerun).
-    return ({**incremental, "unchanged": 1, "groups_unchanged": 1},
-            {"unchanged": RENAMED + UPDATED + DEACTIVATED + ADDED, "groups_unchanged": 2})
+    return {"incremental": {**incremental, "unchanged": 1, "groups_unchanged": 1},
+            "unchanged": {"unchanged": RENAMED + UPDATED + DEACTIVATED + ADDED, "groups_unchanged": 2},
+            "full": {**full, "unlinked": DELETED}}
 
 
 # --- the fake Microsoft Graph (tests/fakes/graph.py) ---------------------------------------------------------

@@ -64,6 +64,15 @@ def test_the_rerun_with_nothing_changed_writes_nothing(report, kind, counts):
 
 
 @pytest.mark.e2e
+def test_a_full_run_after_them_finds_the_users_deleted_in_okta_and_writes_nothing_else(report):
+    sources = report[0]["sources"]
+    unchanged = {"unchanged": QUICK.users, "groups_unchanged": QUICK.groups}  # 10 deleted, 10 added
+    assert sources["entra"]["full"]["counts"] == unchanged
+    assert sources["okta"]["full"]["counts"] == {**unchanged, "unlinked": 10}
+    assert sources["entra"]["full"]["status"] == sources["okta"]["full"]["status"] == "succeeded"
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", ["entra", "okta"])
 def test_memory_is_measured_on_a_complete_pull_at_each_size(report, kind):
     memory = report[0]["sources"][kind]["memory"]
