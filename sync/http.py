@@ -36,11 +36,15 @@ class Http:
                                    headers={"User-Agent": USER_AGENT})
         self.retries = retries
         self.sleep = time.sleep if sleep is None else sleep
+        self.before_send = None  # called before every request: a pull commits its open writes then
+
 
     def send(self, method, url, *, stage, **kwargs):
         """The response to METHOD url, retried while it is 429/5xx or the connection failed (at most ``retries``)."""
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
+            if self.before_send is not None:
+                self.before_send()
             try:
                 response = self.client.request(method, url, **kwargs)
             except httpx.TransportError as exc:

@@ -20,8 +20,6 @@ class Listing:
     def __init__(self, fetch, page_size, *, expand=None, max_pages=MAX_PAGES, start=1):
         self._fetch = fetch  # (startIndex, count) -> ListResponse dict
         self._expand = expand or (lambda resource: resource)  # the resource to yield, or None to skip it
-        self._expands = expand is not None  # expand calls the source too
-        self.before_io = None  # called before each call to the source (the pull commits its writes then)
         self.page_size = page_size
         self.max_pages = max_pages
         # A resumed listing starts further on; the resources before ``start`` count as seen once
@@ -55,10 +53,6 @@ class Listing:
         """Whether a resumed listing's part before the crash (before_seen resources) fits where it resumed."""
         return before_seen == self.start - 1
 
-    def _io(self):
-        if self.before_io is not None:
-            self.before_io()
-
     def __iter__(self):
         if self._started:
             raise RuntimeError("a Listing can be iterated once; ask the client for a new one")
@@ -69,7 +63,6 @@ class Listing:
         seen_ids = set()
         start = self.start  # RFC 7644 §3.4.2.4: startIndex is 1-based
         while self.pages < self.max_pages:
-            self._io()
             body = self._fetch(start, self.page_size)
             self.pages += 1
             # RFC 7644 §3.4.2: Resources may be absent when totalResults is 0; itemsPerPage is not
@@ -85,8 +78,6 @@ class Listing:
             for resource in fresh:
                 self.seen += 1
                 self.pending -= 1
-                if self._expands:
-                    self._io()
                 expanded = self._expand(resource)
                 if expanded is None:  # gone between the list and the read of its details
                     self.vanished += 1
@@ -128,8 +119,6 @@ class LinkListing:
     def __init__(self, fetch, *, start=None, expand=None, whole=True, max_pages=MAX_PAGES):
         self._fetch = fetch
         self._expand = expand or (lambda resource: resource)
-        self._expands = expand is not None
-        self.before_io = None  # called before each call to the source (the pull commits its writes then)
         self.start = start if not isinstance(start, int) else None  # an int is a fresh cursor's first page
         self.next_index = self.start
         self.whole = whole
@@ -157,10 +146,6 @@ class LinkListing:
         """A continuation carries its place: what a stopped run read before it was each read once."""
         return True
 
-    def _io(self):
-        if self.before_io is not None:
-            self.before_io()
-
     def __iter__(self):
         if self._started:
             raise RuntimeError("a LinkListing can be iterated once; ask the client for a new one")
@@ -170,7 +155,6 @@ class LinkListing:
     def _pages(self):
         seen_ids, position, positions = set(), self.start, set()
         while self.pages < self.max_pages:
-            self._io()
             page = self._fetch(position)
             self.pages += 1
             if page.total is not None:
@@ -183,8 +167,6 @@ class LinkListing:
             for resource in fresh:
                 self.seen += 1
                 self.pending -= 1
-                if self._expands:
-                    self._io()
                 expanded = self._expand(resource)
                 if expanded is None:
                     self.vanished += 1

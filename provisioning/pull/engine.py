@@ -13,7 +13,14 @@ from datetime import UTC, timedelta
 
 from models import db
 from provisioning.pull import groups, users, vanished
-from provisioning.pull.state import Cursor, Pull, Stopped, TakenOver, parse_time, settings_digest
+from provisioning.pull.state import (
+    Cursor,
+    Pull,
+    Stopped,
+    TakenOver,
+    parse_time,
+    settings_digest,
+)
 from store.pull import links, runs, sources
 from store.trail import audit
 from sync.errors import FilterRefused, SourceError
@@ -49,6 +56,7 @@ def run(app, run_id, key, client_factory=None, *, stop=None, progress=None, owne
         factory = client_factory or (lambda configured: configured.client(sleep=pull.sleep))
         with factory(source) as client:
             pull.client = client
+            _settle_before_calls(pull, client)
             _phases(pull)
         return _succeeded(pull, source)
     except Stopped:
@@ -64,6 +72,14 @@ def run(app, run_id, key, client_factory=None, *, stop=None, progress=None, owne
     except Exception:
         log.exception("pull run #%d of app %s failed", run_id, pull.app.name)
         return _end(pull, source, "failed", INTERNAL)
+
+
+def _settle_before_calls(pull, client):
+    """No write transaction stays open while the source is called (a slow answer, a retry's wait): the open
+    batch commits before each request the client's Http sends (a client without one calls nothing)."""
+    http = getattr(client, "http", None)
+    if http is not None:
+        http.before_send = lambda: pull.settle(now=True)
 
 
 def _prepare(pull, key):
@@ -140,8 +156,6 @@ def _walk(pull, kind, listing_at, apply):
     cursor = pull.cursor
     before_seen, before_totals = cursor.seen, list(cursor.totals)
     listing = listing_at(cursor.start)
-    # No write transaction stays open while the source is called (a slow answer, a retry's wait).
-    listing.before_io = lambda: pull.settle(now=True)
     pull.done, pull.total = cursor.seen, None
     try:
         for resource in listing:

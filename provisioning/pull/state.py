@@ -100,14 +100,14 @@ class Pull:
 
     @contextlib.contextmanager
     def writing(self):
-        """One resource's writes: a savepoint in the run's open batch (opened now if none), so a refused
-        write rolls back alone and the batch commits them together (settle)."""
+        """One resource's writes, in the run's open batch (opened now if none), committed together (settle).
+        No savepoint of its own: a refused write is rolled back by provisioning's, and any other error
+        ends the run, which rolls the batch back (abandon)."""
         if self._batch is None:
             self._batch = db.atomic()
             self._batch.__enter__()
             self._opened = time.monotonic()
-        with db.atomic():
-            yield
+        yield
 
     def settle(self, now=False):
         """Commit the open batch once it has been open BATCH_SECONDS (or now). A crash loses at most the

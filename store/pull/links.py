@@ -1,7 +1,8 @@
 """Which source user or group became which local one, per app, and which run last listed it."""
 
+from peewee import EXCLUDED
+
 from models import Group, SyncLink, User, db
-from store import sql
 from store.resources import common
 from store.sql import Prepared
 
@@ -12,9 +13,12 @@ _MODELS = {"User": User, "Group": Group}
 # SQLite running these).
 _LINK = Prepared(lambda app_id, kind, source_id: SyncLink.select().where(
     (SyncLink.app == app_id) & (SyncLink.kind == kind) & (SyncLink.source_id == source_id)).limit(1))
-_SAVE = Prepared(lambda local_id, run_id, digest, app_id, kind, source_id: SyncLink.update(
-    {SyncLink.local_id: local_id, SyncLink.seen_run: run_id, SyncLink.digest: digest}).where(
-    (SyncLink.app == app_id) & (SyncLink.kind == kind) & (SyncLink.source_id == source_id)))
+_SAVE = Prepared(lambda app_id, kind, source_id, local_id, run_id, digest: SyncLink.insert(
+    {SyncLink.app: app_id, SyncLink.kind: kind, SyncLink.source_id: source_id, SyncLink.local_id: local_id,
+     SyncLink.seen_run: run_id, SyncLink.digest: digest}).on_conflict(
+    conflict_target=[SyncLink.app, SyncLink.kind, SyncLink.source_id],
+    update={SyncLink.local_id: EXCLUDED.local_id, SyncLink.seen_run: EXCLUDED.seen_run,
+            SyncLink.digest: EXCLUDED.digest}))
 _SHOWN = {kind: Prepared(lambda local_id, directory_id, model=model: model.select(model.id).where(
     (model.id == local_id) & common.scope(model, directory_id))) for kind, model in _MODELS.items()}
 
@@ -25,11 +29,8 @@ def get(app_id, kind, source_id):
 
 
 def save(app_id, kind, source_id, local_id, run_id, digest):
-    """Create or update the link of a source id, as listed by run_id."""
-    with db.atomic():
-        if not _SAVE.run(local_id, run_id, digest, app_id, kind, source_id):
-            sql.create(SyncLink, app=app_id, kind=kind, source_id=source_id, local_id=local_id, seen_run=run_id,
-                       digest=digest)
+    """Create or update the link of a source id, as listed by run_id: one upsert on the link's unique key."""
+    _SAVE.run(app_id, kind, source_id, local_id, run_id, digest)
 
 
 def mark_seen(link_ids, run_id):

@@ -10,24 +10,45 @@ from sync.client import ScimClient
 from .test_pull import FIRST_HOST, Killed, seed
 
 
-class Watching(ScimClient):
-    """The test IdP's client, noting whether a write transaction was open at each request to the source."""
+def watching(source, opened):
+    """The test IdP's client, noting whether a write transaction was open at each request it sends."""
+    client = ScimClient(source, page_size=2, retries=1, sleep=lambda _s: None)
+    send = client.http.client.request
 
-    def __init__(self, source, opened, **options):
-        super().__init__(source, **options)
-        self.opened = opened
+    def request(*args, **kwargs):
+        opened.append(db.in_transaction())
+        return send(*args, **kwargs)
 
-    def _send(self, url, params):
-        self.opened.append(db.in_transaction())
-        return super()._send(url, params)
+    client.http.client.request = request
+    return client
 
 
 def test_no_transaction_is_open_while_the_source_is_called(puller, idp_source):
     seed(idp_source)
     pulling, opened = puller(), []
-    pulling.client = lambda source: Watching(source, opened, page_size=2, retries=1, sleep=lambda _s: None)
+    pulling.client = lambda source: watching(source, opened)
     assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
-    assert opened and not any(opened)  # users' pages, groups' pages and each group's members
+    assert opened and not any(opened)  # the token, users' pages, groups' pages and each group's members
+
+
+def test_the_writes_between_two_calls_to_the_source_share_one_commit(puller, idp_source, monkeypatch):
+    """Three users on one page: one batch, so one commit for them, not three."""
+    from provisioning.pull.state import Pull
+
+    seed(idp_source)
+    pulling, commits = puller(page_size=3), []
+    settle = Pull.settle
+
+    def counted(pull, now=False):
+        before = pull._batch
+        settle(pull, now)
+        if before is not None and pull._batch is None:
+            commits.append(pull.cursor.phase)
+
+    monkeypatch.setattr(Pull, "settle", counted)
+    monkeypatch.setattr("provisioning.pull.state.BATCH_SECONDS", 60.0)
+    assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
+    assert commits.count("users") == 1
 
 
 def test_a_crash_inside_a_batch_loses_the_batch_only_and_the_rerun_ends_exact(puller, idp_source, monkeypatch):
