@@ -30,6 +30,8 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 import pytest
 
+from tests.fakes.serving import Canned, Seen, Server, read_body
+
 ORACLE_USER = "urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -98,30 +100,6 @@ class Clock:
 
 
 @dataclass
-class Canned:
-    """A response served instead of the real one, ``times`` times (None: until cleared)."""
-
-    status: int
-    body: bytes
-    headers: list
-    times: int | None
-    path: str | None
-
-    def matches(self, path):
-        return self.times != 0 and (self.path is None or path.startswith(self.path))
-
-
-@dataclass
-class Seen:
-    """One request the front received: method, path, query, and the Authorization scheme it carried."""
-
-    method: str
-    path: str
-    query: dict
-    auth: str | None
-
-
-@dataclass
 class IdpSource:
     """The running test IdP; see the module docstring. Use as a context manager or call close()."""
 
@@ -144,7 +122,7 @@ class IdpSource:
         self.requests = []
         self.api_faults, self.token_faults = [], []
         self._lock = threading.Lock()
-        self._server = _Server(_Front(self))
+        self._server = Server(_Front(self), "idp-source", threads=4)
         self.url = f"http://127.0.0.1:{self._server.port}"
 
     # --- where it is -----------------------------------------------------------------------
@@ -335,7 +313,7 @@ class _Front:
             return _send(start_response, canned.status, canned.body, None, canned.headers)
         if environ["REQUEST_METHOD"] != "POST":
             return _oauth(start_response, 405, {"error": "invalid_request"})
-        form = dict(parse_qsl(_read(environ).decode()))
+        form = dict(parse_qsl(read_body(environ).decode()))
         if _basic(environ) != (source.client_id, source.client_secret):
             return _oauth(start_response, 401, {"error": "invalid_client",
                                                 "error_description": "Client authentication failed."},
@@ -461,11 +439,6 @@ def _basic(environ):
     return unquote_plus(user), unquote_plus(password)
 
 
-def _read(environ):
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
 def _capture(app, environ):
     """(status code, headers, body) of a WSGI app's answer."""
     answer = {}
@@ -500,29 +473,3 @@ def _send(start_response, status, body, content_type=None, headers=()):
     return [body]
 
 
-class _Server:
-    """waitress on 127.0.0.1:<free port>, its loop in a daemon thread until close()."""
-
-    TICK = 0.05
-
-    def __init__(self, app):
-        from waitress import create_server
-
-        self.sockets = {}
-        self.server = create_server(app, map=self.sockets, host="127.0.0.1", port=0, threads=4)
-        self.port = self.server.effective_port
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"idp-source-{self.port}", daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        from waitress import wasyncore
-
-        while not self._stop.is_set():
-            wasyncore.loop(timeout=self.TICK, map=self.sockets, use_poll=self.server.adj.asyncore_use_poll, count=1)
-        wasyncore.close_all(self.sockets, ignore_all=True)
-        self.server.task_dispatcher.shutdown(timeout=1)
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=5)

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.idp_source import _Server
+from tests.fakes.serving import Server
 
 PROJECT = "usersync-test"
 
@@ -148,7 +148,7 @@ class FakeGoogle:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.add_user(admin, given="Ada", family="Admin")
-        self._server = _Server(self._wsgi)
+        self._server = Server(self._wsgi, "fake-google")
         self.url = f"http://127.0.0.1:{self._server.port}"
 
     @property

@@ -49,6 +49,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from tests.fakes import serving
+from tests.fakes.serving import Canned, Server, read_body
+
 API = "/v1.0"
 USER = "#microsoft.graph.user"
 GROUP = "#microsoft.graph.group"
@@ -64,27 +67,9 @@ NOT_FOUND_HTML = b"<html><body><h1>404 Not Found</h1></body></html>"
 
 
 @dataclass
-class Canned:
-    """A response served instead of the real one, ``times`` times (None: until cleared)."""
+class Seen(serving.Seen):
+    """One request, with Graph's ConsistencyLevel header and a token request's form."""
 
-    status: int
-    body: bytes
-    headers: list
-    times: int | None
-    path: str | None
-
-    def matches(self, path):
-        return self.times != 0 and (self.path is None or path.startswith(self.path))
-
-
-@dataclass
-class Seen:
-    """One request: method, path, query, the Authorization scheme, ConsistencyLevel, and a token request's form."""
-
-    method: str
-    path: str
-    query: dict
-    auth: str | None
     consistency: str | None = None
     form: dict = field(default_factory=dict)
 
@@ -117,7 +102,7 @@ class FakeGraph:
         self.api_faults, self.token_faults = [], []
         self._rounds, self._deltas = {}, {}
         self._lock = threading.RLock()
-        self._server = _Server(self._app)
+        self._server = Server(self._app, "fake-graph")
         self.url = f"http://127.0.0.1:{self._server.port}"
 
     # --- where it is -----------------------------------------------------------------------------
@@ -258,7 +243,7 @@ class FakeGraph:
     def _app(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        body = _read(environ)
+        body = read_body(environ)
         seen = Seen(environ["REQUEST_METHOD"], path, query,
                     environ.get("HTTP_AUTHORIZATION", "").partition(" ")[0] or None,
                     environ.get("HTTP_CONSISTENCYLEVEL"))
@@ -565,32 +550,3 @@ def _canned(status, body, headers, times, path):
     return Canned(status, data, [("Content-Type", "application/json"), *(headers or {}).items()], times, path)
 
 
-def _read(environ):
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
-class _Server:
-    """waitress on 127.0.0.1:<free port>, its loop in a daemon thread until close()."""
-
-    def __init__(self, app):
-        from waitress import create_server
-
-        self.sockets = {}
-        self.server = create_server(app, map=self.sockets, host="127.0.0.1", port=0, threads=2)
-        self.port = self.server.effective_port
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"fake-graph-{self.port}", daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        from waitress import wasyncore
-
-        while not self._stop.is_set():
-            wasyncore.loop(timeout=0.05, map=self.sockets, use_poll=self.server.adj.asyncore_use_poll, count=1)
-        wasyncore.close_all(self.sockets, ignore_all=True)
-        self.server.task_dispatcher.shutdown(timeout=1)
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=5)

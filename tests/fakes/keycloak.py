@@ -42,6 +42,8 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 
 import pytest
 
+from tests.fakes.serving import Canned, Seen, Server, read_body
+
 ROLES = ("query-users", "view-users", "query-groups")
 REALM_MISSING = {"error": "Realm does not exist"}
 NOT_FOUND_HTML = b"<html><head><title>Error</title></head><body>Not Found</body></html>"
@@ -59,28 +61,6 @@ class Client:
     roles: set = field(default_factory=lambda: set(ROLES))
 
 
-@dataclass
-class Canned:
-    status: int
-    body: bytes
-    headers: list
-    times: int | None
-    path: str | None
-
-    def matches(self, path):
-        return self.times != 0 and (self.path is None or path.startswith(self.path))
-
-
-@dataclass
-class Seen:
-    """One request: method, path (as sent), query, and the Authorization scheme it carried."""
-
-    method: str
-    path: str
-    query: dict
-    auth: str | None
-
-
 class FakeKeycloak:
     """The running fake; see the module docstring. Use as a context manager or call close()."""
 
@@ -95,7 +75,7 @@ class FakeKeycloak:
         self._clock = 0
         self._lock = threading.Lock()
         self.client = self.add_client(client_id)
-        self._server = _Server(self._app)
+        self._server = Server(self._app, "fake-keycloak")
         self.url = f"http://127.0.0.1:{self._server.port}"
 
     # --- where it is --------------------------------------------------------------------------------
@@ -285,7 +265,7 @@ class FakeKeycloak:
             return canned
         if environ["REQUEST_METHOD"] != "POST":
             return _json(405, {"error": "HTTP 405 Method Not Allowed"})
-        form = dict(parse_qsl(_read(environ).decode()))
+        form = dict(parse_qsl(read_body(environ).decode()))
         client_id, secret = _basic(environ) or (form.get("client_id"), form.get("client_secret"))
         client = self.clients.get(client_id)
         if form.get("grant_type") != "client_credentials":
@@ -427,38 +407,9 @@ def _basic(environ):
     return unquote_plus(user), unquote_plus(password)
 
 
-def _read(environ):
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
 def _send(start_response, status, body, headers):
     headers = [*headers, ("Content-Length", str(len(body)))]
     start_response(f"{status} {HTTPStatus(status).phrase}", headers)
     return [body]
 
 
-class _Server:
-    """waitress on 127.0.0.1:<free port>, its loop in a daemon thread until close()."""
-
-    def __init__(self, app):
-        from waitress import create_server
-
-        self.sockets = {}
-        self.server = create_server(app, map=self.sockets, host="127.0.0.1", port=0, threads=2)
-        self.port = self.server.effective_port
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"fake-keycloak-{self.port}", daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        from waitress import wasyncore
-
-        while not self._stop.is_set():
-            wasyncore.loop(timeout=0.05, map=self.sockets, use_poll=self.server.adj.asyncore_use_poll, count=1)
-        wasyncore.close_all(self.sockets, ignore_all=True)
-        self.server.task_dispatcher.shutdown(timeout=1)
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=5)

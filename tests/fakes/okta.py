@@ -44,6 +44,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
+from tests.fakes.serving import Server
+
 API = "/api/v1"
 USERS_MAX = 200
 GROUPS_MAX = 10_000
@@ -116,9 +118,8 @@ class OktaOrg:
         self._exhausted = None  # seconds to the reset the next answer reports with nothing remaining
         self._throttled, self._throttle_reset, self._retry_after = 0, 60, None
         self._lock = threading.Lock()
-        from tests.idp_source import _Server
-
-        self._server = _Server(self._wsgi)
+        
+        self._server = Server(self._wsgi, "fake-okta")
         self.url = f"http://127.0.0.1:{self._server.port}"
 
     # --- where it is, and a source for it ------------------------------------------------------------
