@@ -142,3 +142,22 @@ def settled(events):
 def idp_order(idp, resource, attribute):
     """The values of attribute of the IdP's resources, in the order its listings give them (by id)."""
     return [r[attribute] for r in idp.get(f"/{resource}?count=1000")["Resources"]]
+
+
+def created_events(user_names, groups):
+    """The audit trail of a first pull: each user created, then each group {name: members} with its host group."""
+    events = [("create-user", "applied", f"created host user '{name}'") for name in user_names]
+    for group, members in groups.items():
+        events += [("create-group", "applied", f"created SCIM group with {len(members)} member(s); "
+                                               f"maps to host group(s) '{group}'"),
+                   ("host-group", "applied", f"created host group '{group}' on the fly")]
+        events += [("host-membership", "applied", f"{m} added to host group '{group}' (IdP group '{group}')")
+                   for m in members]
+    return events
+
+
+def assert_state(puller, host, groups, host_groups):
+    """The host's users, SCIM groups and host groups are exactly these."""
+    assert puller.users() == host
+    assert puller.groups() == groups
+    assert puller.host_groups() == host_groups

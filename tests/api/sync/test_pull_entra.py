@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes import graph as fake_graph
 
-from . import Puller, settled
+from . import Puller, assert_state, created_events, settled
 
 graph_api = fake_graph.graph_api  # the fixture
 
@@ -46,20 +46,11 @@ def closing(puller, run_id, mode, counts, failed=None):
 
 
 def first_sync_events():
-    events = [("create-user", "applied", f"created host user '{name}'") for name in (ALICE, BOB, CAROL)]
-    for group, members in FIRST_GROUPS.items():
-        events += [("create-group", "applied", f"created SCIM group with {len(members)} member(s); "
-                                               f"maps to host group(s) '{group}'"),
-                   ("host-group", "applied", f"created host group '{group}' on the fly")]
-        events += [("host-membership", "applied", f"{m} added to host group '{group}' (IdP group '{group}')")
-                   for m in members]
-    return events
+    return created_events((ALICE, BOB, CAROL), FIRST_GROUPS)
 
 
 def assert_first_state(puller):
-    assert puller.users() == FIRST_HOST
-    assert puller.groups() == FIRST_GROUPS
-    assert puller.host_groups() == FIRST_HOST_GROUPS
+    assert_state(puller, FIRST_HOST, FIRST_GROUPS, FIRST_HOST_GROUPS)
 
 
 def calls(fake, people):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.google import API, google_error
 
-from . import Puller, settled
+from . import Puller, assert_state, created_events, settled
 
 NAMES = ("admin@example.com", "alice@example.com", "bob@example.com", "carol@example.com")
 FIRST_HOST = {name: (name, True, True) for name in NAMES}
@@ -50,20 +50,11 @@ def described(puller):
 
 
 def first_sync_events():
-    events = [("create-user", "applied", f"created host user '{name}'") for name in NAMES]
-    for group, members in FIRST_GROUPS.items():  # groups.list's order
-        events += [("create-group", "applied", f"created SCIM group with {len(members)} member(s); "
-                                               f"maps to host group(s) '{group}'"),
-                   ("host-group", "applied", f"created host group '{group}' on the fly")]
-        events += [("host-membership", "applied", f"{m} added to host group '{group}' (IdP group '{group}')")
-                   for m in members]
-    return events
+    return created_events(NAMES, FIRST_GROUPS)  # groups.list's order
 
 
 def assert_first_state(puller):
-    assert puller.users() == FIRST_HOST
-    assert puller.groups() == FIRST_GROUPS
-    assert puller.host_groups() == FIRST_HOST_GROUPS
+    assert_state(puller, FIRST_HOST, FIRST_GROUPS, FIRST_HOST_GROUPS)
 
 
 def api_reads(fake, people):

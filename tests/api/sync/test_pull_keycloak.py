@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.keycloak import FakeKeycloak, keycloak  # noqa: F401  (the fixture)
 
-from . import Puller, settled
+from . import Puller, assert_state, created_events, settled
 
 FIRST_HOST = {name: (name, True, True) for name in ("alice", "bob", "carol")}
 FIRST_GROUPS = {"engineering": ["alice", "bob"], "engineering/backend": ["carol"], "sales": ["carol"]}
@@ -41,20 +41,12 @@ def closing(puller, run_id, counts, failed=None, mode="full"):
 
 
 def first_sync_events():
-    events = [("create-user", "applied", f"created host user '{name}'") for name in ("alice", "bob", "carol")]
-    for group, members in FIRST_GROUPS.items():  # Keycloak's order: by name, each followed by its sub-groups
-        events += [("create-group", "applied", f"created SCIM group with {len(members)} member(s); "
-                                               f"maps to host group(s) '{group}'"),
-                   ("host-group", "applied", f"created host group '{group}' on the fly")]
-        events += [("host-membership", "applied", f"{m} added to host group '{group}' (IdP group '{group}')")
-                   for m in members]
-    return events
+    """In Keycloak's order: groups by name, each followed by its sub-groups."""
+    return created_events(("alice", "bob", "carol"), FIRST_GROUPS)
 
 
 def assert_first_state(puller):
-    assert puller.users() == FIRST_HOST
-    assert puller.groups() == FIRST_GROUPS
-    assert puller.host_groups() == FIRST_HOST_GROUPS
+    assert_state(puller, FIRST_HOST, FIRST_GROUPS, FIRST_HOST_GROUPS)
 
 
 def admin_paths(fake):

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.okta import okta  # noqa: F401  (the fixture)
 
-from . import Puller, settled
+from . import Puller, assert_state, created_events, settled
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAMES = ("alice@example.com", "bob@example.com", "carol@example.com")
@@ -63,20 +63,11 @@ def calls(org):
 
 
 def first_sync_events():
-    events = [("create-user", "applied", f"created host user '{name}'") for name in NAMES]
-    for group, members in FIRST_GROUPS.items():
-        events += [("create-group", "applied", f"created SCIM group with {len(members)} member(s); "
-                                               f"maps to host group(s) '{group}'"),
-                   ("host-group", "applied", f"created host group '{group}' on the fly")]
-        events += [("host-membership", "applied", f"{m} added to host group '{group}' (IdP group '{group}')")
-                   for m in members]
-    return events
+    return created_events(NAMES, FIRST_GROUPS)
 
 
 def assert_first_state(pulling):
-    assert pulling.users() == FIRST_HOST
-    assert pulling.groups() == FIRST_GROUPS
-    assert pulling.host_groups() == FIRST_HOST_GROUPS
+    assert_state(pulling, FIRST_HOST, FIRST_GROUPS, FIRST_HOST_GROUPS)
 
 
 def test_first_sync_reads_users_the_deprovisioned_then_groups_and_members(puller, okta):
