@@ -255,18 +255,25 @@ def test_a_deleted_app_is_refused_by_every_worker_at_once(pair):
             conn.close()
 
 
-def _connection_to_each_worker(server, attempts=60):
-    """{pid: a keep-alive connection that worker accepted}, one per live worker."""
+def _connection_to_each_worker(server, rounds=30, burst=8):
+    """{pid: a keep-alive connection that worker accepted}, one per live worker.
+
+    Connections come in bursts, all connected before any is used: a lone connect wakes every worker and the one
+    the scheduler runs first takes it, often the same one each time; a backlog of several is shared out.
+    """
     conns, wanted = {}, set(server.live_workers())
-    for _ in range(attempts):
-        conn = server.connection()
-        answer, request_id = server.traced("GET", "/ServiceProviderConfig", conn=conn)
-        assert answer.status == 200, answer
-        pid = server.served_by([request_id]).get(request_id)
-        if pid in conns or pid is None:
-            conn.close()
-        else:
-            conns[pid] = conn
+    for _ in range(rounds):
+        batch = [server.connection() for _ in range(burst)]
+        for conn in batch:
+            conn.connect()
+        for conn in batch:
+            answer, request_id = server.traced("GET", "/ServiceProviderConfig", conn=conn)
+            assert answer.status == 200, answer
+            pid = server.served_by([request_id]).get(request_id)
+            if pid in conns or pid is None:
+                conn.close()
+            else:
+                conns[pid] = conn
         if set(conns) == wanted:
             return conns
     for conn in conns.values():
