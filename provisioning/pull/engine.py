@@ -136,7 +136,8 @@ def _phases(pull):
 def _phase_by_phase(pull):
     cursor = pull.cursor
     if cursor.phase == "users":
-        _walk(pull, "User", lambda start: pull.client.iter_users(since=cursor.since, start=start), users.apply)
+        _walk(pull, "User", lambda start: pull.client.iter_users(since=cursor.since, start=start), users.apply,
+              users.look_up)
         cursor.enter("groups")
         pull.checkpoint()
     if cursor.phase == "groups":
@@ -151,18 +152,23 @@ def _phase_by_phase(pull):
     cursor.enter("done")
 
 
-def _walk(pull, kind, listing_at, apply):
-    """Apply every resource of a listing from the cursor's page on; a checkpoint after each whole page."""
+def _walk(pull, kind, listing_at, apply, look_up=None):
+    """Apply every resource of a listing from the cursor's page on; a checkpoint after each whole page.
+    look_up(pull, resources), when given, runs before a page's resources are applied: the page is read whole
+    first (users: their links in one query), else each resource is applied as it is read (a group's members)."""
     cursor = pull.cursor
     before_seen, before_totals = cursor.seen, list(cursor.totals)
     listing = listing_at(cursor.start)
     pull.done, pull.total = cursor.seen, None
     try:
-        for resource in listing:
-            pull.beat()
-            apply(pull, resource)
-            pull.settle()
-            pull.done += 1
+        for resources in (_pages(pull, listing) if look_up else ([resource] for resource in listing)):
+            if look_up:
+                look_up(pull, resources)
+            for resource in resources:
+                pull.beat()
+                apply(pull, resource)
+                pull.settle()
+                pull.done += 1
             pull.total = listing.total
             if listing.pending == 0:  # the page is done: a rerun starts at the next one
                 cursor.start, cursor.seen = listing.next_index, before_seen + listing.seen
@@ -181,6 +187,20 @@ def _walk(pull, kind, listing_at, apply):
     if listing.complete and listing.watermark:  # Graph: the deltaLink after the last page
         setattr(cursor, "newest" if kind == "User" else "group_newest", listing.watermark)
     return None
+
+
+def _pages(pull, listing):
+    """The listing's resources a page at a time (a page whose last resources vanished runs on into the next);
+    the listing waits at a page's last resource while the page is applied, so its place is that page's end."""
+    page = []
+    for resource in listing:
+        pull.beat()
+        page.append(resource)
+        if listing.pending == 0:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _fall_back(pull, refused):

@@ -16,7 +16,7 @@ def apply(pull, resource):
     if not isinstance(source_id, str) or not source_id:
         return _invalid(pull, resource, "it has no id")
     pull.note_modified(resource)
-    link = links.get(pull.app.id, "User", source_id)
+    link, local = _link(pull, source_id)
     if vanished.being_deleted(resource):
         if link is not None:
             vanished.remove_user(pull, link)
@@ -26,7 +26,6 @@ def apply(pull, resource):
     except errors.ScimError as error:
         return _invalid(pull, resource, error.detail)
     stamp = digest(doc, pull.app.options)
-    local = _visible(pull, link)
     if link is not None and link.digest == stamp and local is not None:
         pull.saw(link.id)
         pull.count("unchanged")
@@ -82,9 +81,21 @@ def _update(pull, local, doc):
     return "updated"
 
 
-def _visible(pull, link):
-    """The linked host user's id while the app's directory shows it to SCIM, else None."""
-    return link.local_id if link is not None and links.shown(link, pull.app.directory_id) else None
+def look_up(pull, resources):
+    """A page's links, read together before its users are applied (each listed id comes once a listing)."""
+    ids = [resource.get("id") for resource in resources if isinstance(resource, dict)]
+    pull.listed = links.listed(pull.app.id, "User", pull.app.directory_id,
+                               [source_id for source_id in ids if isinstance(source_id, str) and source_id])
+
+
+def _link(pull, source_id):
+    """(the source user's link or None, the linked host user's id while the app's directory shows it to SCIM,
+    else None): from the page's look-up, or read now when the page was not looked up."""
+    known = pull.listed.pop(source_id, None)
+    if known is not None:
+        return known
+    link = links.get(pull.app.id, "User", source_id)
+    return link, link.local_id if link is not None and links.shown(link, pull.app.directory_id) else None
 
 
 def _unlinked_same_name(pull, user_name):

@@ -1,6 +1,6 @@
 """Which source user or group became which local one, per app, and which run last listed it."""
 
-from peewee import EXCLUDED
+from peewee import EXCLUDED, JOIN
 
 from models import Group, SyncLink, User, db
 from store.resources import common
@@ -26,6 +26,20 @@ _SHOWN = {kind: Prepared(lambda local_id, directory_id, model=model: model.selec
 def get(app_id, kind, source_id):
     """The link of a source id, or None."""
     return _LINK.first(app_id, kind, source_id)
+
+
+def listed(app_id, kind, directory_id, source_ids):
+    """{source id: (link or None, its local id while the app's directory shows it, else None)} for each of
+    source_ids: a page of a listing in one query per 500 ids instead of two queries per resource."""
+    model, ids = _MODELS[kind], list(dict.fromkeys(source_ids))
+    found = dict.fromkeys(ids, (None, None))
+    for start in range(0, len(ids), _CHUNK):
+        query = (SyncLink.select(SyncLink, model.id.alias("shown_id"))
+                 .join(model, JOIN.LEFT_OUTER, on=(model.id == SyncLink.local_id) & common.scope(model, directory_id))
+                 .where((SyncLink.app == app_id) & (SyncLink.kind == kind)
+                        & SyncLink.source_id.in_(ids[start:start + _CHUNK])))
+        found.update((link.source_id, (link, link.shown_id)) for link in query.objects())
+    return found
 
 
 def save(app_id, kind, source_id, local_id, run_id, digest):

@@ -79,3 +79,28 @@ def test_a_crash_inside_a_batch_loses_the_batch_only_and_the_rerun_ends_exact(pu
     resumed = pulling.run()
     assert (resumed["status"], resumed["counts"]) == ("succeeded", {"created": 3, "groups_created": 2})
     assert pulling.users() == FIRST_HOST
+
+
+def _groups_only(real, kind_of):
+    """real, refusing a user's link: users' links come from their page's look-up (groups still read their own)."""
+    def guarded(*args):
+        if kind_of(*args) == "User":
+            pytest.fail(f"a user's link asked on its own: {real.__name__}{args}")
+        return real(*args)
+    return guarded
+
+
+def test_a_page_of_users_has_its_links_looked_up_in_one_query(puller, idp_source, monkeypatch):
+    """Three users in pages of two: two look-ups, none user by user, and the rerun still finds every link."""
+    from store.pull import links
+
+    seed(idp_source)
+    pulling, pages = puller(), []
+    listed = links.listed
+    monkeypatch.setattr(links, "get", _groups_only(links.get, lambda app_id, kind, source_id: kind))
+    monkeypatch.setattr(links, "shown", _groups_only(links.shown, lambda link, directory_id: link.kind))
+    monkeypatch.setattr(links, "listed", lambda app_id, kind, directory_id, ids: (
+        pages.append(list(ids)) or listed(app_id, kind, directory_id, ids)))
+    assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
+    assert pulling.run(full=True)["counts"] == {"unchanged": 3, "groups_unchanged": 2}
+    assert [len(ids) for ids in pages] == [2, 1, 2, 1]
