@@ -3,10 +3,12 @@
 from peewee import EXCLUDED, JOIN
 
 from models import Group, SyncLink, User, db
+from store import sql
 from store.resources import common
 from store.sql import Prepared
 
 _CHUNK = 500
+_SIZES = (1, 5, 20, 100, 200, _CHUNK)  # ids per look-up by source ids: a few statement shapes, each generated once
 _MODELS = {"User": User, "Group": Group}
 
 # Every listed user is looked up, and most are saved: generated once (peewee's SQL building cost more than
@@ -19,6 +21,18 @@ _SAVE = Prepared(lambda app_id, kind, source_id, local_id, run_id, digest: SyncL
     conflict_target=[SyncLink.app, SyncLink.kind, SyncLink.source_id],
     update={SyncLink.local_id: EXCLUDED.local_id, SyncLink.seen_run: EXCLUDED.seen_run,
             SyncLink.digest: EXCLUDED.digest}))
+# A page of source ids, each with its link and, when the directory shows it, the local id (LEFT JOIN: None).
+_LISTED = {kind: Prepared(lambda app_id, directory_id, ids, kind=kind, model=model: SyncLink.select(
+    *SyncLink._meta.sorted_fields, model.id).join(
+    model, JOIN.LEFT_OUTER, on=(model.id == SyncLink.local_id) & common.scope(model, directory_id)).where(
+    (SyncLink.app == app_id) & (SyncLink.kind == kind) & SyncLink.source_id.in_(ids)))
+    for kind, model in _MODELS.items()}
+# A group's members: the source ids linked to a local user or group that the directory shows (JOIN).
+_MEMBERS = {kind: Prepared(lambda app_id, directory_id, ids, kind=kind, model=model: SyncLink.select(
+    SyncLink.source_id, SyncLink.local_id).join(
+    model, on=(model.id == SyncLink.local_id) & common.scope(model, directory_id)).where(
+    (SyncLink.app == app_id) & (SyncLink.kind == kind) & SyncLink.source_id.in_(ids)))
+    for kind, model in _MODELS.items()}
 _SHOWN = {kind: Prepared(lambda local_id, directory_id, model=model: model.select(model.id).where(
     (model.id == local_id) & common.scope(model, directory_id))) for kind, model in _MODELS.items()}
 
@@ -30,15 +44,14 @@ def get(app_id, kind, source_id):
 
 def listed(app_id, kind, directory_id, source_ids):
     """{source id: (link or None, its local id while the app's directory shows it, else None)} for each of
-    source_ids: a page of a listing in one query per 500 ids instead of two queries per resource."""
-    model, ids = _MODELS[kind], list(dict.fromkeys(source_ids))
+    source_ids: a page of a listing in one query, not two queries per resource. The links are read-only
+    records (store.sql.records_of)."""
+    ids = list(dict.fromkeys(source_ids))
     found = dict.fromkeys(ids, (None, None))
-    for start in range(0, len(ids), _CHUNK):
-        query = (SyncLink.select(SyncLink, model.id.alias("shown_id"))
-                 .join(model, JOIN.LEFT_OUTER, on=(model.id == SyncLink.local_id) & common.scope(model, directory_id))
-                 .where((SyncLink.app == app_id) & (SyncLink.kind == kind)
-                        & SyncLink.source_id.in_(ids[start:start + _CHUNK])))
-        found.update((link.source_id, (link, link.shown_id)) for link in query.objects())
+    for chunk in _chunks(ids):
+        rows = _LISTED[kind].tuples(app_id, directory_id, chunk)
+        found.update((link.source_id, (link, row[-1])) for link, row in
+                     zip(sql.records_of(SyncLink, [row[:-1] for row in rows]), rows))
     return found
 
 
@@ -83,17 +96,6 @@ def shown(link, directory_id):
     return bool(link.local_id) and bool(_SHOWN[link.kind].tuples(link.local_id, directory_id))
 
 
-def visible(kind, directory_id, local_ids):
-    """The ids among local_ids of kind that the app's directory shows to SCIM (users only while linked)."""
-    model = _MODELS[kind]
-    ids = [local_id for local_id in local_ids if local_id]
-    found = set()
-    for start in range(0, len(ids), _CHUNK):
-        found |= {row_id for (row_id,) in model.select(model.id).where(
-            common.scope(model, directory_id) & model.id.in_(ids[start:start + _CHUNK])).tuples()}
-    return found
-
-
 def local_members(app_id, directory_id, members):
     """{source id: local id} of the members (users, then groups) that this app linked and the directory shows."""
     by_kind = {"User": [], "Group": []}
@@ -103,12 +105,14 @@ def local_members(app_id, directory_id, members):
             by_kind[kind].append(member["value"])
     result = {}
     for kind in ("Group", "User"):
-        ids = list(dict.fromkeys(by_kind[kind]))
-        pairs = {}
-        for start in range(0, len(ids), _CHUNK):
-            pairs.update(SyncLink.select(SyncLink.source_id, SyncLink.local_id).where(
-                (SyncLink.app == app_id) & (SyncLink.kind == kind)
-                & SyncLink.source_id.in_(ids[start:start + _CHUNK]) & SyncLink.local_id.is_null(False)).tuples())
-        found = visible(kind, directory_id, pairs.values())
-        result.update({source: local for source, local in pairs.items() if local in found})
+        for chunk in _chunks(list(dict.fromkeys(by_kind[kind]))):
+            result.update(_MEMBERS[kind].tuples(app_id, directory_id, chunk))
     return result
+
+
+def _chunks(ids):
+    """ids in lists of one of _SIZES, a short last one filled up with its own last id (IN ignores a repeat)."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        size = next(size for size in _SIZES if size >= len(chunk))
+        yield chunk + chunk[-1:] * (size - len(chunk))

@@ -33,3 +33,18 @@ def test_groups_are_looked_up_in_their_own_kind(store_db):
     assert links.listed(app.id, "User", directory.id, ["s-team"]) == {"s-team": (None, None)}
     link, shown = links.listed(app.id, "Group", directory.id, ["s-team"])["s-team"]
     assert (link.local_id, shown) == (team.id, team.id)
+
+
+def test_a_groups_members_are_the_linked_users_and_groups_the_directory_shows(store_db):
+    directory = Directory.select().first()
+    app, _ = apps.create("IDCS", "oracle", method="rest")
+    alice, gone = _user(directory, "alice"), _user(directory, "gone", linked=False)
+    team = Group.create(directory=directory, display_name="Team", display_name_lower="team")
+    for kind, source_id, local in (("User", "s-alice", alice.id), ("User", "s-gone", gone.id),
+                                   ("User", "s-kept-out", None), ("Group", "s-team", team.id)):
+        links.save(app.id, kind, source_id, local, 1, "d")
+    members = [{"value": "s-alice", "type": "User"}, {"value": "s-gone"}, {"value": "s-kept-out"},
+               {"value": "s-team"}, {"value": "s-team", "type": "User"}, {"value": "s-unknown", "type": "Group"}]
+    assert links.local_members(app.id, directory.id, members) == {"s-alice": alice.id, "s-team": team.id}
+    many = [{"value": f"s-{n}", "type": "User"} for n in range(600)] + [{"value": "s-alice", "type": "User"}]
+    assert links.local_members(app.id, directory.id, many) == {"s-alice": alice.id}
