@@ -59,9 +59,14 @@ def sync(app, options, user_ids, new_users=()):
 
 def plan(app, options, user_ids, new_users=(), held=None):
     """The Plan bringing a chunk of users (at most CHUNK) in line; reads their IdP groups and, unless given as
-    held ({user id: host.memberships()'s value}), their host memberships: two queries."""
-    idp_groups = host.idp_groups(user_ids) if options.import_groups else {}
-    current = host.memberships(user_ids) if held is None else held
+    held ({user id: host.memberships()'s value}), their host memberships: one query, or two when held is given."""
+    if not options.import_groups and not (options.default_groups and (new_users or options.default_groups_for == "all")):
+        return Plan()  # no IdP groups to follow and no default group to give: nothing to read
+    if held is None and options.import_groups:
+        idp_groups, current = host.holdings(user_ids)
+    else:
+        idp_groups = host.idp_groups(user_ids) if options.import_groups else {}
+        current = host.memberships(user_ids) if held is None else held
     planned = Plan()
     for user_id in user_ids:
         wanted = _wanted(options, idp_groups.get(user_id, ()), user_id in new_users)
