@@ -155,7 +155,8 @@ def _phase_by_phase(pull):
 def _walk(pull, kind, listing_at, apply, look_up=None):
     """Apply every resource of a listing from the cursor's page on; a checkpoint after each whole page.
     look_up(pull, resources), when given, runs before a page's resources are applied: the page is read whole
-    first (users: their links in one query), else each resource is applied as it is read (a group's members)."""
+    first (users: their links in one query, their documents validated before the first write), else each
+    resource is applied as it is read (a group's members)."""
     cursor = pull.cursor
     before_seen, before_totals = cursor.seen, list(cursor.totals)
     listing = listing_at(cursor.start)

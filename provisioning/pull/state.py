@@ -83,7 +83,7 @@ class Pull:
         self._stop = stop
         self._progress = progress
         self._unchanged = []  # links listed unchanged since the last checkpoint
-        self.listed = {}  # the current page's users: {source id: (link, shown local id)}, looked up together
+        self.listed = {}  # the current page's users, made ready before its first write: {source id: users.Ready}
         self._beat = time.monotonic()
         self._batch = None  # the open transaction of the writes not yet committed
         self._opened = 0.0

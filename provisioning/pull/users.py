@@ -1,5 +1,7 @@
 """Source users into host users through provisioning.users: the options, writes and audit lines of SCIM pushes."""
 
+from collections import namedtuple
+
 from provisioning import users as provisioning_users
 from provisioning.pull import vanished
 from provisioning.pull.state import digest
@@ -9,6 +11,22 @@ from store.pull import links
 from store.pull import locals as local_store
 from store.trail import audit
 
+# A listed user made ready before its page's first write: its link, the host user the link shows (else
+# None), and its canonical document with its digest, or why it is no SCIM user (invalid).
+Ready = namedtuple("Ready", "link local doc stamp invalid")
+
+
+def look_up(pull, resources):
+    """A page made ready before its first write: its links in one query, each user validated and digested,
+    so that the batch its writes share holds writes, not parsing (each listed id comes once a listing)."""
+    ready = {}
+    for resource in resources:
+        source_id = resource.get("id") if isinstance(resource, dict) else None
+        if isinstance(source_id, str) and source_id:
+            ready[source_id] = resource
+    found = links.listed(pull.app.id, "User", pull.app.directory_id, ready)
+    pull.listed = {source_id: _ready(pull, resource, *found[source_id]) for source_id, resource in ready.items()}
+
 
 def apply(pull, resource):
     """One listed source user: created, updated or left alone as the app's options decide; its link kept."""
@@ -16,16 +34,13 @@ def apply(pull, resource):
     if not isinstance(source_id, str) or not source_id:
         return _invalid(pull, resource, "it has no id")
     pull.note_modified(resource)
-    link, local = _link(pull, source_id)
+    link, local, doc, stamp, invalid = pull.listed.pop(source_id, None) or _read(pull, source_id, resource)
     if vanished.being_deleted(resource):
         if link is not None:
             vanished.remove_user(pull, link)
         return None
-    try:
-        doc = validation.inbound(USER_RESOURCE, resource)
-    except errors.ScimError as error:
-        return _invalid(pull, resource, error.detail)
-    stamp = digest(doc, pull.app.options)
+    if invalid is not None:
+        return _invalid(pull, resource, invalid)
     if link is not None and link.digest == stamp and local is not None:
         pull.saw(link.id)
         pull.count("unchanged")
@@ -40,6 +55,23 @@ def apply(pull, resource):
         links.save(pull.app.id, "User", source_id, local, pull.run_id, stamp)
     pull.count(outcome)
     return None
+
+
+def _read(pull, source_id, resource):
+    """A user its page's look-up did not make ready: its link read now."""
+    link = links.get(pull.app.id, "User", source_id)
+    return _ready(pull, resource, link,
+                  link.local_id if link is not None and links.shown(link, pull.app.directory_id) else None)
+
+
+def _ready(pull, resource, link, local):
+    if vanished.being_deleted(resource):
+        return Ready(link, local, None, None, None)
+    try:
+        doc = validation.inbound(USER_RESOURCE, resource)
+    except errors.ScimError as error:
+        return Ready(link, local, None, None, error.detail)
+    return Ready(link, local, doc, digest(doc, pull.app.options), None)
 
 
 def _write(pull, doc, local):
@@ -79,23 +111,6 @@ def _update(pull, local, doc):
     if before[1] is False and after[1] is not False:
         return "reactivated"
     return "updated"
-
-
-def look_up(pull, resources):
-    """A page's links, read together before its users are applied (each listed id comes once a listing)."""
-    ids = [resource.get("id") for resource in resources if isinstance(resource, dict)]
-    pull.listed = links.listed(pull.app.id, "User", pull.app.directory_id,
-                               [source_id for source_id in ids if isinstance(source_id, str) and source_id])
-
-
-def _link(pull, source_id):
-    """(the source user's link or None, the linked host user's id while the app's directory shows it to SCIM,
-    else None): from the page's look-up, or read now when the page was not looked up."""
-    known = pull.listed.pop(source_id, None)
-    if known is not None:
-        return known
-    link = links.get(pull.app.id, "User", source_id)
-    return link, link.local_id if link is not None and links.shown(link, pull.app.directory_id) else None
 
 
 def _unlinked_same_name(pull, user_name):
