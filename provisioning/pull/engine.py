@@ -32,6 +32,8 @@ log = logging.getLogger("usersync.sync")
 # a source may stamp lastModified before its write commits, and such a write must not fall between runs.
 OVERLAP = timedelta(seconds=60)
 RESUME_WITHIN = timedelta(days=1)  # an older stopped run is not resumed: the next one starts afresh
+# Resources and group members read ahead of their writes at most: memory stays flat however big the groups.
+HELD = 10_000
 INTERNAL = "An internal error stopped the run; the server log has the details."
 
 
@@ -153,16 +155,15 @@ def _phase_by_phase(pull):
 
 
 def _walk(pull, kind, listing_at, apply, look_up=None):
-    """Apply every resource of a listing from the cursor's page on; a checkpoint after each whole page.
-    look_up(pull, resources), when given, runs before a page's resources are applied: the page is read whole
-    first (users: their links in one query, their documents validated before the first write), else each
-    resource is applied as it is read (a group's members)."""
+    """Apply every resource of a listing from the cursor's page on, a page at a time (_pages); a checkpoint after
+    each whole page. look_up(pull, resources), when given, runs before a part's first write (users: their links
+    in one query, their documents validated)."""
     cursor = pull.cursor
     before_seen, before_totals = cursor.seen, list(cursor.totals)
     listing = listing_at(cursor.start)
     pull.done, pull.total = cursor.seen, None
     try:
-        for resources in (_pages(pull, listing) if look_up else ([resource] for resource in listing)):
+        for resources in _pages(pull, listing):
             if look_up:
                 look_up(pull, resources)
             for resource in resources:
@@ -191,17 +192,25 @@ def _walk(pull, kind, listing_at, apply, look_up=None):
 
 
 def _pages(pull, listing):
-    """The listing's resources a page at a time (a page whose last resources vanished runs on into the next);
-    the listing waits at a page's last resource while the page is applied, so its place is that page's end."""
-    page = []
+    """The listing's resources a page at a time, each page read before its first write: the calls to the source
+    it makes (a group's members) come before its writes, which then share batches. The listing waits at a
+    page's last resource while the page is applied, so its place is that page's end. A page holding more than
+    HELD resources and members goes in parts; one whose last resources vanished runs on into the next."""
+    part, held = [], 0
     for resource in listing:
         pull.beat()
-        page.append(resource)
-        if listing.pending == 0:
-            yield page
-            page = []
-    if page:
-        yield page
+        part.append(resource)
+        held += 1 + _members(resource)
+        if listing.pending == 0 or held >= HELD:
+            yield part
+            part, held = [], 0
+    if part:
+        yield part
+
+
+def _members(resource):
+    members = resource.get("members") if isinstance(resource, dict) else None
+    return len(members) if isinstance(members, list) else 0
 
 
 def _fall_back(pull, refused):

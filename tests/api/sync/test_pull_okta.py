@@ -87,6 +87,29 @@ def test_first_sync_reads_users_the_deprovisioned_then_groups_and_members(puller
         (f"/groups/{sales}/users", {"limit": "1000"})]
 
 
+def test_a_pages_groups_are_read_members_and_all_before_its_writes_which_share_one_commit(puller, okta,
+                                                                                            monkeypatch):
+    """Engineering and Sales on one page: both members' requests, then both writes in one batch (not a commit
+    before each group's members are read)."""
+    from provisioning.pull.state import Pull
+
+    seed(okta)
+    pulling, commits = puller(), []
+    settle = Pull.settle
+
+    def counted(pull, now=False):
+        before = pull._batch
+        settle(pull, now)
+        if before is not None and pull._batch is None:
+            commits.append(pull.cursor.phase)
+
+    monkeypatch.setattr(Pull, "settle", counted)
+    monkeypatch.setattr("provisioning.pull.state.BATCH_SECONDS", 60.0)
+    assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
+    assert commits.count("groups") == 1
+    assert_first_state(pulling)
+
+
 def test_a_rerun_with_nothing_changed_writes_nothing_and_reads_only_changes(puller, okta):
     people = seed(okta)
     pulling = puller()
