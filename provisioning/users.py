@@ -20,8 +20,12 @@ def create(app, doc):
     if not options.import_users:
         raise errors.Forbidden("User import is disabled for this app (import_users is off); nothing was created.")
     host, rewrite = host_username(options, doc["userName"])
+    # Read before the transaction (on SQLite, before the write gate): a taken name is a 409 at once, a new
+    # user is inserted without asking again (the unique indexes refuse a name taken meanwhile), and only a
+    # re-link reads its user again inside.
+    claimed = store.unlinked(app.directory_id, doc["userName"], host)
     with transactions.atomic():
-        previous = store.unlinked(app.directory_id, doc["userName"], host)
+        previous = None if claimed is None else store.unlinked(app.directory_id, doc["userName"], host)
         if previous is not None:
             store.write(previous, {**doc, "active": doc.get("active", True)}, host, relink=True,
                         idp_active=doc.get("active"))
