@@ -54,6 +54,7 @@ class Server:
 
     def close(self):
         self._stop.set()
+        self.server.pull_trigger()  # wake the loop now rather than at its next tick
         self._thread.join(timeout=5)
 
 
