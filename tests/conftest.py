@@ -9,6 +9,7 @@ from jinja2 import BytecodeCache
 from app import create_app
 from tests.idp_source import idp_source as idp  # noqa: F401  (the fixture: a running test IdP to pull from)
 from tests.postgres import DATABASES
+from tests.store_templates import StoreTemplates
 
 SCIM = "/plugins/servlet/usersync/scim"
 SCIM_JSON = "application/scim+json"
@@ -38,15 +39,27 @@ def _drop_separate_databases():
         DATABASES.drop_created()
 
 
-@pytest.fixture
-def store_db(tmp_path):
-    """A fresh, migrated store without the Flask app (store and provisioning unit tests)."""
-    from models import migrate
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory):
+    return StoreTemplates(tmp_path_factory.mktemp("store-templates"))
 
-    _, database = fresh_database(tmp_path)
-    migrate()
-    yield database
-    database.close()
+
+def _migrated(url):
+    from models import db, init_db, migrate
+
+    init_db(url)
+    with db.connection_context():
+        migrate()
+
+
+@pytest.fixture
+def store_db(tmp_path, store_templates):
+    """A fresh, migrated store without the Flask app (store and provisioning unit tests)."""
+    from models import db
+
+    store_templates.copy("migrated", _migrated, tmp_path)
+    yield db.obj
+    db.obj.close()
 
 
 class _CompiledTemplates(BytecodeCache):
@@ -67,10 +80,14 @@ class _CompiledTemplates(BytecodeCache):
 TEMPLATES = _CompiledTemplates()
 
 
+def _testing_app(url):
+    return create_app({"TESTING": True, "DATABASE_URL": url})
+
+
 @pytest.fixture
-def app(tmp_path):
-    url, _ = fresh_database(tmp_path)
-    application = create_app({"TESTING": True, "DATABASE_URL": url})
+def app(tmp_path, store_templates):
+    url = store_templates.copy("app", _testing_app, tmp_path)
+    application = _testing_app(url)
     application.instance_path = str(tmp_path)
     application.jinja_env.bytecode_cache = TEMPLATES
     yield application

@@ -43,7 +43,9 @@ class Databases:
         """
         with database.connection_context():
             if self.reset and self._schema_is_current(database):
-                self._delete_rows(database)
+                with database.atomic():
+                    self._delete_rows(database)
+                    self._restart_ids(database)
             else:
                 database.drop_tables(_models(), cascade=True)
                 self.reset = True
@@ -56,16 +58,49 @@ class Databases:
         applied = {row.version for row in SchemaVersion.select()}
         return applied == {number for number, _ in MIGRATIONS}
 
+    def snapshot(self, database):
+        """The SQL that puts every row of the bound store back as it is now, ids going on from theirs as after the
+        writes that made them: what restore() runs."""
+        statements = [model.delete().sql()[0] for model in reversed(peewee.sort_models(_models()))]
+        with database.connection_context():
+            cursor = database.cursor()
+            for model in peewee.sort_models(_models()):  # referenced tables first
+                rows = list(model.select().tuples())
+                if rows:
+                    sql, params = model.insert_many(rows, fields=model._meta.sorted_fields).sql()
+                    statements.append(cursor.mogrify(sql, params).decode())
+        return ";\n".join(statements + list(self._id_restarts()))
+
+    def restore(self, database, snapshot):
+        """Run a snapshot() on the bound store, in one round trip. False, with nothing done, when its schema is not
+        the one this checkout creates (a test changed it, or it is the session's first use): then empty() it and
+        build it again."""
+        with database.connection_context():
+            if not (self.reset and self._schema_is_current(database)):
+                return False
+            with database.atomic():
+                database.cursor().execute(snapshot)  # no parameters: the values are in the text
+        return True
+
     @staticmethod
     def _delete_rows(database):
-        with database.atomic():
-            for model in reversed(peewee.sort_models(_models())):  # referencing tables first
-                model.delete().execute()
-            for model in _models():
-                key = model._meta.primary_key
-                if isinstance(key, peewee.AutoField):  # ids restart at 1, as in a new table
-                    database.execute_sql("SELECT setval(pg_get_serial_sequence(%s, %s), 1, false)",
-                                         (f'"{model._meta.table_name}"', key.column_name))
+        for model in reversed(peewee.sort_models(_models())):  # referencing tables first
+            model.delete().execute()
+
+    @staticmethod
+    def _restart_ids(database):
+        for statement in Databases._id_restarts():
+            database.execute_sql(statement)
+
+    @staticmethod
+    def _id_restarts():
+        """For each table, SQL that makes its next id one past its highest, or 1 when empty, as in a new table."""
+        for model in _models():
+            key = model._meta.primary_key
+            if isinstance(key, peewee.AutoField):
+                table, column = model._meta.table_name, key.column_name
+                yield (f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
+                       f'COALESCE(MAX("{column}"), 1), MAX("{column}") IS NOT NULL) FROM "{table}"')
 
     def new(self):
         """The URL of a new, empty database of its own."""
