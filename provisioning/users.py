@@ -1,5 +1,7 @@
 """SCIM user writes, decided by the app's provisioning options, recorded in the audit trail."""
 
+from dataclasses import dataclass
+
 from provisioning import host_groups
 from provisioning.written import Written
 from rules import patterns
@@ -107,32 +109,65 @@ def host_username(options, user_name):
 
 
 def _update(app, user_id, expected_version, incoming_for):
+    """Planned from the user as read before the transaction (on SQLite, before the write gate, which writers
+    queue on), written only if no other write changed the user meanwhile; else planned again from a locked read."""
     options = load(app.options)
+    planned = _plan(options, *store.current(app.directory_id, user_id, expected_version), incoming_for)
     with transactions.atomic():
-        row, current = store.locked(app.directory_id, user_id, expected_version)
-        incoming, said = incoming_for(current)
-        idp_active = row.idp_active if said is _UNSAID else said
-        decided, notes = decide(options, writable(current), incoming)
-        for note in notes:
-            audit.record(app, "update-user", "ignored", note, resource_type="User", resource_id=user_id,
-                         subject=current["userName"])
-        changes = diff(writable(current), decided)
-        if changes or decided.get("password"):
-            # The username rule runs on a new userName only: an unrelated change (say active=false)
-            # must never rename the host account, nor fail because today's rule dislikes the old name.
-            if decided["userName"] == current["userName"]:
-                host, rewrite = row.host_username, None
-            else:
-                host, rewrite = host_username(options, decided["userName"])
-            store.write(row, decided, host, values_changed=any(name in changes for name in MULTI),
-                        idp_active=idp_active)
-            what = _update_summary(host, changes) + (f"; {rewrite}" if rewrite and host != row.host_username else "")
-            audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=user_id,
-                         subject=decided["userName"], changes=changes)
-        elif idp_active != row.idp_active:
-            store.note_idp_active(user_id, idp_active)
+        if not _write(app, planned, guarded=True):
+            _write(app, _plan(options, *store.locked(app.directory_id, user_id, expected_version), incoming_for))
         host_groups.sync(app, options, [user_id])  # every user this app touches is reconciled
         return Written(user_id)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """An update worked out from one read of the user: what to store, and what to record."""
+
+    row: object
+    current: dict
+    decided: dict
+    notes: list
+    changes: dict
+    idp_active: object
+    host: str
+    rewrite: str
+
+
+def _plan(options, row, current, incoming_for):
+    """The _Planned update of a user (row, its document) by the request's incoming_for."""
+    incoming, said = incoming_for(current)
+    idp_active = row.idp_active if said is _UNSAID else said
+    decided, notes = decide(options, writable(current), incoming)
+    changes = diff(writable(current), decided)
+    # The username rule runs on a new userName only: an unrelated change (say active=false)
+    # must never rename the host account, nor fail because today's rule dislikes the old name.
+    if decided["userName"] == current["userName"]:
+        host, rewrite = row.host_username, None
+    else:
+        host, rewrite = host_username(options, decided["userName"])
+    return _Planned(row, current, decided, notes, changes, idp_active, host, rewrite)
+
+
+def _write(app, planned, guarded=False):
+    """Store a _Planned update and record it; False, with nothing done, when guarded and the user changed."""
+    row, changes, decided = planned.row, planned.changes, planned.decided
+    writes = bool(changes or decided.get("password"))
+    if writes:
+        if not store.write(row, decided, planned.host, values_changed=any(name in changes for name in MULTI),
+                           idp_active=planned.idp_active, guarded=guarded):
+            return False
+    elif planned.idp_active != row.idp_active and not store.note_idp_active(row, planned.idp_active, guarded):
+        return False
+    for note in planned.notes:
+        audit.record(app, "update-user", "ignored", note, resource_type="User", resource_id=row.id,
+                     subject=planned.current["userName"])
+    if writes:
+        rewrite = planned.rewrite if planned.rewrite and planned.host != row.host_username else None
+        what = _update_summary(planned.host, changes) + (f"; {rewrite}" if rewrite else "")
+        audit.record(app, "update-user", "applied", what, resource_type="User", resource_id=row.id,
+                     subject=decided["userName"], changes=changes)
+    return True
 
 
 def _update_summary(host, changes):

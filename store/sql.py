@@ -172,21 +172,36 @@ def _insert_batch(model, columns, fields, batch, ignore_conflicts):
     db.execute_sql(sql, [flat[slot.position] if isinstance(slot, _Mark) else slot for slot in slots])
 
 
-_UPDATES = {}  # (database class, model, column names) -> (sql, slots, fields)
+_UPDATES = {}  # (database class, model, column names, version-guarded) -> (sql, slots, fields)
 
 
 def update(model, key, **values):
     """Model.update(**values) of the row whose primary key is key, with the UPDATE's SQL generated once per
     set of columns: peewee rendered a user's 30 columns node by node on every PUT. Returns the rows changed."""
-    cache_key = (type(db.obj), model, tuple(values))
+    return _update(model, key, None, values)
+
+
+def update_if(model, key, read_version, /, **values):
+    """As update(), only while the row's version is still read_version: 0 rows changed when another write came
+    first."""
+    return _update(model, key, read_version, values)
+
+
+def _update(model, key, version, values):
+    guarded = version is not None
+    cache_key = (type(db.obj), model, tuple(values), guarded)
     compiled = _UPDATES.get(cache_key)
     if compiled is None:
         fields = [model._meta.fields[name] for name in values]
-        query = model.update({field: _node(position) for position, field in enumerate(fields)}).where(
-            model._meta.primary_key == _node(len(fields)))
+        where = model._meta.primary_key == _node(len(fields))
+        if guarded:
+            where &= model._meta.fields["version"] == _node(len(fields) + 1)
+        query = model.update({field: _node(position) for position, field in enumerate(fields)}).where(where)
         compiled = _UPDATES[cache_key] = (*query.sql(), fields)
     sql, slots, fields = compiled
     converted = [field.db_value(values[field.name]) for field in fields] + [model._meta.primary_key.db_value(key)]
+    if guarded:
+        converted.append(version)
     cursor = db.execute_sql(sql, [converted[slot.position] if isinstance(slot, _Mark) else slot for slot in slots])
     return cursor.rowcount
 

@@ -52,7 +52,17 @@ def _rendered_sql():
 
 def locked(directory_id, user_id, expected_version=None):
     """(row, document) of a visible user, locked for a write, after the If-Match check."""
-    row = common.scoped_tuple(User, directory_id, user_id, user_reads.select_list, for_update=True)
+    return _with_document(directory_id, user_id, expected_version, True)
+
+
+def current(directory_id, user_id, expected_version=None):
+    """(row, document) of a visible user as it is now, not locked, after the If-Match check: what a write
+    plans from before its transaction, then writes with write(..., guarded=True)."""
+    return _with_document(directory_id, user_id, expected_version, False)
+
+
+def _with_document(directory_id, user_id, expected_version, for_update):
+    row = common.scoped_tuple(User, directory_id, user_id, user_reads.select_list, for_update=for_update)
     ((user, values, groups),) = user_reads.split([row], instances=True)
     common.check_version(user, expected_version)
     return user, user_rows.document(user, values, groups)
@@ -100,8 +110,9 @@ def insert(directory_id, doc, host_username, app_id, checked=False):
     return user.id
 
 
-def write(user, doc, host_username, relink=False, values_changed=True, idp_active=KEPT):
-    """Store doc as the user's attributes (a password not sent is kept); bumps the version.
+def write(user, doc, host_username, relink=False, values_changed=True, idp_active=KEPT, guarded=False):
+    """Store doc as the user's attributes (a password not sent is kept); bumps the version. False, with
+    nothing written, when guarded and another write changed the user since it was read (current()).
 
     values_changed=False: no multi-valued attribute changed, and their rows are left as they are.
     idp_active: the active the IdP sent, before the options decided the host's (KEPT: unchanged)."""
@@ -116,18 +127,25 @@ def write(user, doc, host_username, relink=False, values_changed=True, idp_activ
     if relink:
         fields["scim_linked"] = True
     try:  # as in insert: the caller's transaction rolls back with the error
-        sql.update(User, user.id, **fields)
+        if guarded and not sql.update_if(User, user.id, user.version, **fields):
+            return False
+        if not guarded:
+            sql.update(User, user.id, **fields)
     except peewee.IntegrityError:
         raise errors.Uniqueness(f"userName '{doc['userName']}' is already in use.") from None
     if values_changed:
         UserValue.delete().where(UserValue.user == user.id).execute()
         _write_values(user.id, doc)
+    return True
 
 
-def note_idp_active(user_id, idp_active):
+def note_idp_active(user, idp_active, guarded=False):
     """Keep the active the IdP sent when the options kept the host's status and nothing else changed; the
-    SCIM document (and its version) stays as it is."""
-    User.update(idp_active=idp_active).where(User.id == user_id).execute()
+    SCIM document (and its version) stays as it is. False when guarded and the user changed since read."""
+    if guarded:
+        return bool(sql.update_if(User, user.id, user.version, idp_active=idp_active))
+    sql.update(User, user.id, idp_active=idp_active)
+    return True
 
 
 def unlink(directory_id, user_id, expected_version=None):

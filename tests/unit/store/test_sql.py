@@ -64,6 +64,15 @@ def test_update_writes_only_its_row_and_converts_values(store_db):
     assert User.get_by_id(bob.id).display_name is None
 
 
+def test_update_if_writes_only_while_the_version_is_the_one_read(store_db):
+    directory = Directory.select().first()
+    alice = _user(directory, "alice")
+    assert sql.update_if(User, alice.id, 1, display_name="First", version=2) == 1
+    assert sql.update_if(User, alice.id, 1, display_name="Stale", version=2) == 0  # another write came first
+    stored = User.get_by_id(alice.id)
+    assert (stored.display_name, stored.version) == ("First", 2)
+
+
 def test_insert_many_fills_defaults_per_row_in_a_few_statement_shapes(store_db):
     directory = Directory.select().first()
     rows = [{"directory": directory.id, "user_name": f"u{n}", "user_name_lower": f"u{n}",
