@@ -31,8 +31,9 @@ def server(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the session (each launch costs about a second); every test gets a fresh context."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
