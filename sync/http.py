@@ -29,7 +29,7 @@ HANDSHAKE_WAIT = 1.5
 class Http:
     """Requests to one source: the same client, headers and retry policy for the token endpoint and the API."""
 
-    def __init__(self, *, timeout=10.0, verify=True, retries=3, sleep=None, transport=None):
+    def __init__(self, *, timeout=10.0, verify=True, retries=3, sleep=None, transport=None, retry_also=None):
         if verify is True:
             verify = _trusted()
         self.client = httpx.Client(timeout=timeout, verify=verify, transport=transport, follow_redirects=False,
@@ -37,10 +37,12 @@ class Http:
         self.retries = retries
         self.sleep = time.sleep if sleep is None else sleep
         self.before_send = None  # called before every request: a pull commits its open writes then
+        self.retry_also = retry_also  # response -> whether to retry it too (an API's own way of saying "slow down")
 
 
     def send(self, method, url, *, stage, **kwargs):
-        """The response to METHOD url, retried while it is 429/5xx or the connection failed (at most ``retries``)."""
+        """The response to METHOD url, retried while it is 429/5xx (or retry_also says so) or the connection failed
+        (at most ``retries``)."""
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             if self.before_send is not None:
@@ -53,10 +55,13 @@ class Http:
                     raise _explained(error, exc, url) from exc
                 self._wait(attempt, None, f"{error.code} calling {url}")
                 continue
-            if last or response.status_code not in RETRY_STATUSES:
+            if last or not self._retryable(response):
                 return response
             self._wait(attempt, response.headers.get("Retry-After"), f"{response.status_code} from {url}")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retryable(self, response):
+        return response.status_code in RETRY_STATUSES or (self.retry_also is not None and self.retry_also(response))
 
     def _wait(self, attempt, retry_after, why):
         """Sleep before the next attempt: RFC 9110 §10.2.3 Retry-After when given, else exponential backoff."""

@@ -9,7 +9,7 @@ from ..api import Closing, JsonApi
 from ..client import Check
 from ..http import Http
 from ..paging import LinkListing, Page
-from .errors import google_error, json_body, refusal
+from .errors import google_error, json_body, over_quota, refusal
 from .members import Members
 from .token import DelegatedToken
 
@@ -28,7 +28,8 @@ class GoogleClient(Closing):
         self.sizes = {name: min(page_size or most, most)
                       for name, most in (("users", MAX_USERS), ("groups", MAX_GROUPS), ("members", MAX_MEMBERS))}
         self.credentials = DelegatedToken(source)
-        self.http = Http(timeout=timeout, verify=verify, retries=retries, sleep=sleep, transport=transport)
+        self.http = Http(timeout=timeout, verify=verify, retries=retries, sleep=sleep, transport=transport,
+                         retry_also=over_quota)  # Google says "over quota" with a 403 as often as with a 429
         self.api = JsonApi(self.http, self.credentials, lambda response, url: refusal(self, response, url))
 
     def iter_users(self, since=None, start=None):

@@ -8,6 +8,18 @@ from ..errors import ApiError
 RATE_REASONS = ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
 
 
+def over_quota(response):
+    """Whether an answer is Google's 403 over a quota: "Limits and quotas" asks for exponential backoff."""
+    if response.status_code != 403:
+        return False
+    error = google_error(response)
+    return error is not None and bool(_reasons(error) & set(RATE_REASONS))
+
+
+def _reasons(error):
+    return {str(item.get("reason")) for item in error.get("errors") or () if isinstance(item, dict)}
+
+
 def refusal(client, response, url):
     """The SourceError for a non-200 (or non-JSON) answer of the Directory API at url."""
     error = google_error(response)
@@ -15,7 +27,7 @@ def refusal(client, response, url):
         return _not_google(client, response, url)
     status, advice = response.status_code, client.source.advice
     said = client.api.quoted(error.get("message") or response.reason_phrase)
-    reasons = {str(item.get("reason")) for item in error.get("errors") or () if isinstance(item, dict)}
+    reasons = _reasons(error)
     if status == 401:
         return ApiError(f"The Directory API refused a fresh token at {url} (401: {said})", code="unauthorized",
                         status=401, detail=advice["unauthorized"])

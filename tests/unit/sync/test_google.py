@@ -170,13 +170,32 @@ def test_429_is_retried_after_the_time_google_asks(fake_google, google_account, 
     assert [c.path for c in fake_google.requests if c.method == "GET"] == [API + "/users"] * 2
 
 
-def test_a_403_over_quota_is_its_own_error(fake_google, google_account):
-    fake_google.fail(403, path=API + "/users", body={"error": {
-        "code": 403, "message": "Quota exceeded for quota metric 'Queries'",
-        "errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded"}]}})
-    with client(fake_google, google_account) as google, pytest.raises(ApiError) as failed:
+OVER_QUOTA = {"error": {"code": 403, "message": "Quota exceeded for quota metric 'Queries'",
+                        "errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded"}]}}
+
+
+def test_a_403_over_quota_is_retried_with_backoff(fake_google, google_account, sleeps):
+    fake_google.fail(403, path=API + "/users", body=OVER_QUOTA)  # "Limits and quotas": back off exponentially
+    with client(fake_google, google_account, sleeps) as google:
+        assert len(list(google.iter_users())) == 1
+    assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 0.75
+    assert [c.path for c in fake_google.requests if c.method == "GET"] == [API + "/users"] * 2
+
+
+def test_a_403_over_quota_that_lasts_is_its_own_error(fake_google, google_account, sleeps):
+    fake_google.fail(403, path=API + "/users", body=OVER_QUOTA, times=None)
+    with client(fake_google, google_account, sleeps) as google, pytest.raises(ApiError) as failed:
         list(google.iter_users())
     assert failed.value.code == "rate_limited" and "the next run resumes from this page" in str(failed.value)
+    assert len(sleeps) == 1  # this client's one retry, then the answer as it is
+
+
+def test_a_403_that_is_not_about_quota_is_not_retried(fake_google, google_account, sleeps):
+    fake_google.fail(403, path=API + "/users", body={"error": {"code": 403, "message": "Not Authorized",
+                                                               "errors": [{"reason": "forbidden"}]}})
+    with client(fake_google, google_account, sleeps) as google, pytest.raises(ApiError) as failed:
+        list(google.iter_users())
+    assert failed.value.code == "forbidden" and sleeps == []
 
 
 def test_page_sizes_stay_within_each_methods_limit(fake_google, google_account):
