@@ -83,10 +83,26 @@ class Server:
 
     def start(self, app_name="e2e"):
         """Create an IdP app, start serving, and wait until the SCIM endpoint answers."""
-        created = self.cli("apps", "create", "--name", app_name, "--provider", "oracle", "--json")
-        assert created.returncode == 0, f"apps create failed ({created.returncode}):\n{created.stderr}"
-        self.app = json.loads(created.stdout)
+        self.app = self.create_app_here(app_name)
         return self.serve()
+
+    def create_app_here(self, app_name):
+        """`usersync apps create --json` in this process, with this server's environment: the same command as
+        cli() runs, without the second a `usersync` process takes to start. No connection is left open."""
+        from click.testing import CliRunner
+
+        from cli import main
+        from models import db
+
+        env = {key: value for key, value in self.env.items() if key.startswith("USERSYNC_")}
+        try:
+            created = CliRunner().invoke(main, ["apps", "create", "--name", app_name, "--provider", "oracle", "--json"],
+                                         env=env, prog_name="usersync")
+        finally:
+            if db.obj is not None:
+                db.obj.close_all()
+        assert created.exit_code == 0, f"apps create failed ({created.exit_code}):\n{created.output}"
+        return json.loads(created.stdout)
 
     def serve(self, wait=True):
         """Start serving the database as it is (self.app: an app it holds) and wait until the SCIM endpoint
