@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import shlex
 import textwrap
 
 import click
@@ -38,6 +39,21 @@ def _show(app, token=None, as_json=False):
     if token:
         click.echo(f"Bearer token:  {token}")
         click.echo("Copy the token now: it is stored only as a hash and cannot be shown again.")
+    if app.method == "rest" and token:
+        click.echo("This app pulls from its IdP (the token serves only if the IdP also pushes over SCIM). Next, say "
+                   f"where from:\n  usersync sync-source {shown(shlex.quote(app.name))} "
+                   f"{SOURCE_FLAGS.get(app.provider, SOURCE_FLAGS['custom'])}")
+
+
+# What `sync-source` asks of each provider's REST API source (docs/pull-sync.md).
+SOURCE_FLAGS = {
+    "oracle": "--oracle DOMAIN_URL --client-id ID",
+    "entra": "--entra TENANT_ID --client-id ID",
+    "okta": "--okta ORG_URL",
+    "keycloak": "--keycloak BASE_URL --realm REALM --client-id ID",
+    "google": "--google CUSTOMER_OR_DOMAIN --admin-email EMAIL --service-account-json PATH",
+    "custom": "--scim URL",
+}
 
 
 def _fail(error):

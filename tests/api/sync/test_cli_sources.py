@@ -48,6 +48,17 @@ def test_apps_create_makes_a_rest_api_app_of_each_provider(cli, app_named, provi
         assert (record.provider, record.method) == (provider, "rest")
 
 
+@pytest.mark.parametrize("provider, flags", [("entra", "--entra TENANT_ID --client-id ID"), ("okta", "--okta ORG_URL"),
+                                            ("keycloak", "--keycloak BASE_URL --realm REALM --client-id ID"),
+                                            ("oracle", "--oracle DOMAIN_URL --client-id ID"), ("ping", "--scim URL")])
+def test_a_rest_api_app_is_told_how_to_say_where_it_pulls_from(cli, provider, flags):  # noqa: F811
+    result = cli("apps", "create", "--name", f"{provider} pull", "--provider", provider, "--method", "rest")
+    assert result.exit_code == 0, result.output
+    assert f"usersync sync-source '{provider} pull' {flags}\n" in result.output
+    pushed = cli("apps", "create", "--name", f"{provider} push", "--provider", provider)
+    assert "sync-source" not in pushed.output
+
+
 def test_entra_stores_every_setting_and_the_secret_from_the_environment(cli, app_named):  # noqa: F811
     name = app_named("entra")
     result = cli("sync-source", name, "--entra", "contoso.onmicrosoft.com", "--client-id", CLIENT,
