@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 from cli import host_side
 from cli.terminal import cut, shown
 from models import db
-from store import pages
+from store.pages import host_groups as host_group_pages
+from store.pages import names
 
 
 @click.group()
@@ -30,7 +31,7 @@ def list_groups(directory, as_json):
     with db.connection_context():
         directory_id = host_side.directory_id(directory)
         found = (_record(row) for row in host_side.rows(
-            lambda number, size: pages.host_groups(None, directory_id, number, size)))
+            lambda number, size: host_group_pages.host_groups(None, directory_id, number, size)))
         if as_json:
             host_side.echo_json_array(found)
             return
@@ -48,7 +49,7 @@ def list_groups(directory, as_json):
 def show(name, directory, as_json):
     """Show a host group: its members by host username and the IdP groups (and default groups) that feed it."""
     with db.connection_context():
-        found = pages.host_groups_named(name, host_side.directory_id(directory))
+        found = names.host_groups_named(name, host_side.directory_id(directory))
         if not found:
             raise click.ClickException(f"No host group named '{name}'" + (f" in '{directory}'." if directory else "."))
         if len(found) > 1:
@@ -64,8 +65,8 @@ def show(name, directory, as_json):
 def _detail(group):
     members = [{"host_username": row["host_username"], "user_name": row["user_name"], "reason": row["reason"],
                 "app": row["app_name"]}
-               for row in host_side.rows(lambda number, size: pages.host_group_members(group, number, size))]
-    feeders, defaults = pages.feeding_scim_groups(group)
+               for row in host_side.rows(lambda number, size: host_group_pages.host_group_members(group, number, size))]
+    feeders, defaults = host_group_pages.feeding_scim_groups(group)
     record = _record(group)
     return {**record, "member_count": record.pop("members"), "members": members,
             "fed_by": [{"idp_group": row["display_name"], "members": row["members"], "mapped_by": row["mapped_by"]}

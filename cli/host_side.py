@@ -32,7 +32,7 @@ def app_id(name):
 
 
 def rows(page_of):
-    """Every row of a paged list: page_of(number, size) gives store.pages.Page objects."""
+    """Every row of a paged list: page_of(number, size) gives store.pages.paging.Page objects."""
     number = 1
     while True:
         page = page_of(number, PAGE)

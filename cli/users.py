@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 from cli import host_side
 from cli.terminal import cut, shown
 from models import db
-from store import pages
+from store.pages import names
+from store.pages import users as user_pages
 
 
 @click.group()
@@ -25,7 +26,7 @@ def _record(row):
 def _status(row):
     if not row["scim_linked"]:
         return "unlinked"
-    return "active" if pages.is_active(row["active"]) else "inactive"
+    return "active" if user_pages.is_active(row["active"]) else "inactive"
 
 
 @users.command("list")
@@ -38,7 +39,7 @@ def list_users(directory, app_name, as_json):
     with db.connection_context():
         directory_id, app_id = host_side.directory_id(directory), host_side.app_id(app_name)
         found = (_record(row) for row in host_side.rows(
-            lambda number, size: pages.users(None, directory_id, None, app_id, number, size)))
+            lambda number, size: user_pages.users(None, directory_id, None, app_id, number, size)))
         if as_json:
             host_side.echo_json_array(found)
             return
@@ -60,7 +61,7 @@ def show(username, as_json):
     """Show a host user: its userName at the IdP and app, status, host groups and SCIM groups (in each directory
     that has a user of this host username)."""
     with db.connection_context():
-        found = [_detail(pages.user_detail(user_id)) for user_id in pages.user_ids_named(username)]
+        found = [_detail(user_pages.user_detail(user_id)) for user_id in names.user_ids_named(username)]
     if not found:
         raise click.ClickException(f"No host user named '{username}'.")
     if as_json:
@@ -74,7 +75,7 @@ def show(username, as_json):
 
 def _detail(detail):
     user = detail["user"]
-    email = pages.primary_emails([user["id"]]).get(user["id"])
+    email = user_pages.primary_emails([user["id"]]).get(user["id"])
     return {**_record(user), "email": email, "id": user["id"], "created": host_side.iso(user["created"]),
             "host_groups": [{"name": g["name"], "reason": g["reason"], "app": g["app_name"]}
                             for g in detail["host_groups"]],

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from store import pages
+from store.pages import activity as activity_pages
+from store.pages import inputs
 from store.tenancy import apps as app_store
 from store.trail import audit, counts
 from store.trail import traffic as traffic_log
@@ -17,18 +18,18 @@ from .users import arg, query_args
 @bp.get("/activity")
 def activity():
     """Audit events, newest first, 50 a page: filter by app, time, user, outcome and operation."""
-    filters, problems = pages.activity_filters(request.args)
-    number = arg(problems, "page", pages.page_number) or 1
-    page = pages.activity(filters, number)
-    apps = pages.app_choices()
-    span = counts.SPANS[arg(problems, "chart", pages.choice, [(name, name) for name in counts.SPANS], "chart")
+    filters, problems = inputs.activity_filters(request.args)
+    number = arg(problems, "page", inputs.page_number) or 1
+    page = activity_pages.activity(filters, number)
+    apps = inputs.app_choices()
+    span = counts.SPANS[arg(problems, "chart", inputs.choice, [(name, name) for name in counts.SPANS], "chart")
                         or "24h"]
     numbers = counts.over_time(span, filters.get("app"))
     chart_for = filters.get("app") or "every app"
     return render_template("admin/activity.html", page=page, problems=problems, apps=apps,
                            app_options=_pairs([name for _id, name in apps], filters.get("app")),
-                           operations=_pairs(pages.OPERATIONS, filters.get("operation")),
-                           outcomes=_pairs(audit.OUTCOMES), compact=pages.compact_changes,
+                           operations=_pairs(inputs.OPERATIONS, filters.get("operation")),
+                           outcomes=_pairs(audit.OUTCOMES), compact=activity_pages.compact_changes,
                            export_url=url_for("admin.activity_csv", **query_args("page")),
                            chart=charts.chart(numbers, f"Provisioning of {chart_for}, {span.label}"),
                            chart_for=chart_for, numbers=numbers, series=charts.SERIES,
@@ -40,7 +41,7 @@ def activity():
 @bp.get("/activity.csv")
 def activity_csv():
     """The events the activity filters match, every one, as a CSV download; bad filters go back to the page."""
-    filters, problems = pages.activity_filters(request.args)
+    filters, problems = inputs.activity_filters(request.args)
     if problems:
         return redirect(url_for("admin.activity", **query_args()))
     body = audit.to_csv(audit.query(**filters, limit=None))
@@ -56,11 +57,11 @@ def traffic(app_id):
     """
     app = app_store.found(app_id)
     problems = {}
-    number = arg(problems, "page", pages.page_number) or 1
-    page = pages.traffic(app, number)
+    number = arg(problems, "page", inputs.page_number) or 1
+    page = activity_pages.traffic(app, number)
     return render_template("admin/traffic.html", app=app, page=page, problems=problems,
                            logging=app_store.options_of(app).traffic_log, options_url=_options_url(app),
-                           body=pages.pretty_body)
+                           body=activity_pages.pretty_body)
 
 
 @bp.post("/apps/<id:app_id>/traffic/clear")
@@ -78,7 +79,7 @@ def traffic_clear(app_id):
 @bp.app_template_global()
 def activity_sparklines(apps):
     """{app id: a sparkline of its last 24 hours} for these apps, counted in one query (Configured IDPs)."""
-    span, now = counts.SPANS["24h"], pages.now()
+    span, now = counts.SPANS["24h"], activity_pages.now()
     found = counts.per_app(span, now)
     return {app.id: charts.sparkline(found.get(app.id) or counts.blank(span, now), app.name) for app in apps}
 

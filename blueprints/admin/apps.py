@@ -5,7 +5,8 @@ from http import HTTPStatus
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from blueprints.wizard import connect
-from store import pages
+from store.pages import activity as activity_pages
+from store.pages import apps as app_pages
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
 
@@ -15,8 +16,8 @@ from . import bp
 @bp.get("/")
 def apps():
     """Every configured IdP app, with its directory, state, last request and counts."""
-    users, groups = pages.app_counts()
-    now = pages.now()
+    users, groups = app_pages.app_counts()
+    now = activity_pages.now()
     rows = [{"app": app, "provider": app_store.PROVIDERS.get(app.provider, app.provider),
              "method": _METHODS.get(app.method, app.method), "directory": app.directory.name,
              "last_request": _last_request(app, now),
@@ -94,7 +95,7 @@ def app_delete(app_id):
     """
     app = app_store.found(app_id)
     if request.method == "GET":
-        users = pages.provisioned_by(app.id)
+        users = app_pages.provisioned_by(app.id)
         return render_template("admin/apps_delete.html", app=app, users=users,
                                provider=app_store.PROVIDERS.get(app.provider, app.provider))
     app_store.delete(app.name)
@@ -157,7 +158,7 @@ def _edit_page(app, form, errors=None):
                            directories=directory_store.list_directories(),
                            provider=app_store.PROVIDERS.get(app.provider, app.provider),
                            method=_METHODS.get(app.method, app.method),
-                           last_used=ago(app.last_used, pages.now())), 400 if errors else 200
+                           last_used=ago(app.last_used, activity_pages.now())), 400 if errors else 200
 
 
 def _describe_changes(app, changed):

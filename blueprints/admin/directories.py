@@ -2,7 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from store import pages
+from store.pages import inputs
 from store.tenancy import directories as store
 
 from . import bp
@@ -18,7 +18,7 @@ def directories():
         if created is not None:
             flash(f"Directory '{created.name}' created.", "success")
             return redirect(url_for("admin.directories"))
-    ids = {name: directory_id for directory_id, name in pages.directory_choices()}
+    ids = {name: directory_id for directory_id, name in inputs.directory_choices()}
     html = render_template("admin/directories.html", directories=store.list_directories(), ids=ids,
                            form=form, problems=problems)
     return html, 400 if problems else 200

@@ -2,7 +2,10 @@
 
 from flask import abort, render_template
 
-from store import pages
+from store.pages import activity as activity_pages
+from store.pages import host_groups as host_group_pages
+from store.pages import inputs
+from store.pages import scim_groups as scim_group_pages
 
 from . import bp
 from .users import REASONS, arg, only_directory
@@ -11,7 +14,7 @@ from .users import REASONS, arg, only_directory
 @bp.get("/groups")
 def groups():
     """Host groups, 50 a page, with directory, member count and who created each."""
-    return _listed(pages.host_groups, "admin/groups.html")
+    return _listed(host_group_pages.host_groups, "admin/groups.html")
 
 
 @bp.get("/groups/<id:group_id>")
@@ -20,13 +23,13 @@ def group(group_id):
 
     404 when there is no host group with this id.
     """
-    row = pages.host_group(group_id)
+    row = host_group_pages.host_group(group_id)
     if row is None:
         abort(404, description=f"There is no host group with the id {group_id}.")
     problems = {}
-    number = arg(problems, "page", pages.page_number) or 1
-    members = pages.host_group_members(row, number)
-    feeders, defaults = pages.feeding_scim_groups(row)
+    number = arg(problems, "page", inputs.page_number) or 1
+    members = host_group_pages.host_group_members(row, number)
+    feeders, defaults = host_group_pages.feeding_scim_groups(row)
     return render_template("admin/groups_detail.html", group=row, page=members, problems=problems,
                            feeders=feeders, defaults=defaults, reasons=REASONS)
 
@@ -34,16 +37,16 @@ def group(group_id):
 @bp.get("/groups/scim")
 def scim_groups():
     """SCIM groups as the IdPs pushed them, per directory, with member counts."""
-    return _listed(pages.scim_groups, "admin/groups_scim.html")
+    return _listed(scim_group_pages.scim_groups, "admin/groups_scim.html")
 
 
 def _listed(read, template):
     """A page of groups that read(text, directory, page number) finds for the request's q, directory and page."""
     problems = {}
-    directories = pages.directory_choices()
-    text = arg(problems, "q", pages.search_text)
-    directory = arg(problems, "directory", pages.choice, directories, "directory")
-    number = arg(problems, "page", pages.page_number) or 1
+    directories = inputs.directory_choices()
+    text = arg(problems, "q", inputs.search_text)
+    directory = arg(problems, "directory", inputs.choice, directories, "directory")
+    number = arg(problems, "page", inputs.page_number) or 1
     return render_template(template, page=read(text, directory, number), problems=problems,
                            directories=directories, one_directory=only_directory(directories, directory))
 
@@ -54,12 +57,13 @@ def scim_group(group_id):
 
     404 when there is no SCIM group with this id.
     """
-    row = pages.scim_group(group_id)
+    row = scim_group_pages.scim_group(group_id)
     if row is None:
         abort(404, description=f"There is no SCIM group with the id '{group_id}'.")
     problems = {}
-    number = arg(problems, "page", pages.page_number) or 1
-    return render_template("admin/groups_scim_detail.html", group=row, page=pages.scim_group_users(row, number),
-                           problems=problems, nested=pages.scim_group_nested(row),
-                           targets=pages.scim_group_targets(row), history=pages.scim_group_history(row),
-                           compact=pages.compact_changes)
+    number = arg(problems, "page", inputs.page_number) or 1
+    return render_template("admin/groups_scim_detail.html", group=row,
+                           page=scim_group_pages.scim_group_users(row, number), problems=problems,
+                           nested=scim_group_pages.scim_group_nested(row),
+                           targets=scim_group_pages.scim_group_targets(row),
+                           history=scim_group_pages.scim_group_history(row), compact=activity_pages.compact_changes)

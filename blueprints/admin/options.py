@@ -17,7 +17,7 @@ from rules import options as provisioning_options
 from rules import patterns, targets
 from rules.options import DEFAULT_GROUPS_FOR, HELP, ON_DELETE, UNMAPPED, Options
 from scim import errors as scim_errors
-from store import pages
+from store.pages import scim_groups as scim_group_pages
 from store.tenancy import apps as app_store
 from store.tenancy import directories as directory_store
 
@@ -311,7 +311,7 @@ def _render(app, form, errors=None, unsaved=False, previews=None, focus=None, pl
         apply_offered=offered, apply_checked=offered and _apply_kept(request.form),
         summary=[(field, _label(field), " ".join(messages)) for field, messages in errors.items()],
         provider=app_store.PROVIDERS.get(app.provider, app.provider),
-        directories=directory_store.list_directories(), idp_groups=pages.scim_group_names(app.directory_id))
+        directories=directory_store.list_directories(), idp_groups=scim_group_pages.scim_group_names(app.directory_id))
 
 
 def _apply_kept(data):

@@ -6,7 +6,9 @@ read from the query string with its problem kept for the page, and links to othe
 
 from flask import abort, render_template, request, url_for
 
-from store import pages
+from store.pages import activity as activity_pages
+from store.pages import inputs
+from store.pages import users as user_pages
 from store.resources.user_rows import MULTI
 
 from . import bp
@@ -49,10 +51,10 @@ def only_directory(directories, chosen):
 
 
 def arg(problems, name, read, *extra):
-    """request.args[name] through a store.pages reader; a refusal lands in problems[name], the value is None."""
+    """request.args[name] through a store.pages.inputs reader; a refusal lands in problems[name], the value is None."""
     try:
         return read(request.args.get(name), *extra)
-    except pages.ViewError as exc:
+    except inputs.ViewError as exc:
         problems[name] = str(exc)
         return None
 
@@ -61,15 +63,15 @@ def arg(problems, name, read, *extra):
 def users():
     """Host users, 50 a page: search by username, name or email; filter by directory, status and app."""
     problems = {}
-    directories = pages.directory_choices()
-    apps = pages.app_choices() + [(pages.NO_APP, "No app (host or admin)")]
-    statuses = list(pages.STATUSES.items())
-    text = arg(problems, "q", pages.search_text)
-    directory = arg(problems, "directory", pages.choice, directories, "directory")
-    status = arg(problems, "status", pages.choice, statuses, "status")
-    app = arg(problems, "app", pages.choice, apps, "app")
-    number = arg(problems, "page", pages.page_number) or 1
-    page = pages.users(text, directory, status, app, number)
+    directories = inputs.directory_choices()
+    apps = inputs.app_choices() + [(user_pages.NO_APP, "No app (host or admin)")]
+    statuses = list(user_pages.STATUSES.items())
+    text = arg(problems, "q", inputs.search_text)
+    directory = arg(problems, "directory", inputs.choice, directories, "directory")
+    status = arg(problems, "status", inputs.choice, statuses, "status")
+    app = arg(problems, "app", inputs.choice, apps, "app")
+    number = arg(problems, "page", inputs.page_number) or 1
+    page = user_pages.users(text, directory, status, app, number)
     return render_template("admin/users.html", page=page, problems=problems, directories=directories,
                            apps=apps, statuses=statuses, one_directory=only_directory(directories, directory))
 
@@ -80,7 +82,7 @@ def user(user_id):
 
     404 when there is no user with this id.
     """
-    detail = pages.user_detail(user_id)
+    detail = user_pages.user_detail(user_id)
     if detail is None:
         abort(404, description=f"There is no user with the id '{user_id}'.")
     row = detail["user"]
@@ -90,4 +92,4 @@ def user(user_id):
         values.setdefault(value["attribute"], []).append(value)
     multi = [(_MULTI_LABELS.get(attribute, attribute), values[attribute]) for attribute in MULTI if attribute in values]
     return render_template("admin/users_detail.html", detail=detail, user=row, attributes=attributes,
-                           multi=multi, reasons=REASONS, compact=pages.compact_changes)
+                           multi=multi, reasons=REASONS, compact=activity_pages.compact_changes)
