@@ -60,7 +60,8 @@ def sync(app, options, user_ids, new_users=()):
 def plan(app, options, user_ids, new_users=(), held=None):
     """The Plan bringing a chunk of users (at most CHUNK) in line; reads their IdP groups and, unless given as
     held ({user id: host.memberships()'s value}), their host memberships: one query, or two when held is given."""
-    if not options.import_groups and not (options.default_groups and (new_users or options.default_groups_for == "all")):
+    gives_defaults = options.default_groups and (new_users or options.default_groups_for == "all")
+    if not options.import_groups and not gives_defaults:
         return Plan()  # no IdP groups to follow and no default group to give: nothing to read
     if held is None and options.import_groups:
         idp_groups, current = host.holdings(user_ids)
