@@ -17,10 +17,10 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 @pytest.fixture(scope="module")
 def long_app(server):
     """An app, a user and a SCIM group each named with 120 characters, the user in the group."""
-    created = server.cli("apps", "create", "--name", LONG, "--provider", "oracle", "--json")
+    created = server.cli_here("apps", "create", "--name", LONG, "--provider", "oracle", "--json")
     assert created.returncode == 0, created.stderr
     token = json.loads(created.stdout)["token"]
-    server.cli("apps", "set", LONG, "default_groups=" + LONG.lower())
+    server.cli_here("apps", "set", LONG, "default_groups=" + LONG.lower())
     status, user = scim(server, "POST", "/Users", token, {"schemas": [USER], "userName": LONG, "displayName": LONG,
                                                           "emails": [{"value": LONG + "@example.com"}]})
     assert status == 201

@@ -18,7 +18,7 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 def pushed(server, name, prefix, group):
     """An Oracle app made with the CLI whose IdP pushed four users in the IdP group group; their userNames."""
-    created = server.cli("apps", "create", "--name", name, "--provider", "oracle", "--json")
+    created = server.cli_here("apps", "create", "--name", name, "--provider", "oracle", "--json")
     assert created.returncode == 0, created.stderr
     app = json.loads(created.stdout)
     people, ids = [f"{prefix}{n:02}@example.com" for n in range(4)], []
@@ -84,7 +84,7 @@ def test_re_apply_options_from_configured_idps_shows_the_plan_then_the_result(pa
 
     name = "Acme re-apply"
     pushed(server, name, "acme.other", "acme-group-02")
-    assert server.cli("apps", "map", name, "acme-group-02", "confluence-users").returncode == 0
+    assert server.cli_here("apps", "map", name, "acme-group-02", "confluence-users").returncode == 0
     sign_in(page, server)
     page.get_by_role("link", name=f"Re-apply options of {name}").click()
     expect(page.locator("h1")).to_have_text(f"Re-apply options: {name}")

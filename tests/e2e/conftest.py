@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -83,12 +84,14 @@ class Server:
 
     def start(self, app_name="e2e"):
         """Create an IdP app, start serving, and wait until the SCIM endpoint answers."""
-        self.app = self.create_app_here(app_name)
+        created = self.cli_here("apps", "create", "--name", app_name, "--provider", "oracle", "--json")
+        assert created.returncode == 0, f"apps create failed ({created.returncode}):\n{created.stderr}"
+        self.app = json.loads(created.stdout)
         return self.serve()
 
-    def create_app_here(self, app_name):
-        """`usersync apps create --json` in this process, with this server's environment: the same command as
-        cli() runs, without the second a `usersync` process takes to start. No connection is left open."""
+    def cli_here(self, *args):
+        """cli(ARGS) in this process (click's CliRunner, this server's environment), without the second a
+        `usersync` process takes to start: for commands that only change the store. No connection is left open."""
         from click.testing import CliRunner
 
         from cli import main
@@ -96,13 +99,14 @@ class Server:
 
         env = {key: value for key, value in self.env.items() if key.startswith("USERSYNC_")}
         try:
-            created = CliRunner().invoke(main, ["apps", "create", "--name", app_name, "--provider", "oracle", "--json"],
-                                         env=env, prog_name="usersync")
+            result = CliRunner().invoke(main, list(args), env=env, prog_name="usersync")
         finally:
             if db.obj is not None:
                 db.obj.close_all()
-        assert created.exit_code == 0, f"apps create failed ({created.exit_code}):\n{created.output}"
-        return json.loads(created.stdout)
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += "".join(traceback.format_exception(*result.exc_info))  # as a process would have printed it
+        return subprocess.CompletedProcess(args, result.exit_code, result.stdout, stderr)
 
     def serve(self, wait=True):
         """Start serving the database as it is (self.app: an app it holds) and wait until the SCIM endpoint

@@ -202,7 +202,7 @@ def routes(tmp_path_factory):
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory):
     instance = Server(tmp_path_factory.mktemp("hostile-admin-server")).start(app_name="hostile-admin")
-    created = instance.cli("apps", "create", "--name", "hostile-rest", "--provider", "oracle", "--method", "rest")
+    created = instance.cli_here("apps", "create", "--name", "hostile-rest", "--provider", "oracle", "--method", "rest")
     assert created.returncode == 0, created.stderr
     yield instance
     code = instance.stop()

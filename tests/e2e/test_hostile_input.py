@@ -242,7 +242,7 @@ def _failure(case, outcome, problems):
 def hostile_server(tmp_path_factory):
     """A server of this module's own, with the traffic log on so that hostile exchanges pass through it too."""
     instance = Server(tmp_path_factory.mktemp("hostile-server")).start(app_name="hostile")
-    changed = instance.cli("apps", "set", "hostile", "traffic_log=true")
+    changed = instance.cli_here("apps", "set", "hostile", "traffic_log=true")
     assert changed.returncode == 0, changed.stderr
     yield instance
     code = instance.stop()

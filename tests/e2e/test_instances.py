@@ -365,12 +365,12 @@ def test_two_instances_starting_together_on_an_empty_store_both_come_up(tmp_path
             instance.serve(wait=False)
         for instance in instances:
             instance.wait_until_ready()
-        created = instances[0].cli("apps", "create", "--name", "late", "--provider", "okta", "--json")
+        created = instances[0].cli_here("apps", "create", "--name", "late", "--provider", "okta", "--json")
         assert created.returncode == 0, created.stderr
         for instance in instances:
             instance.app = json.loads(created.stdout)
             assert instance.request("GET", "/Users").status == 200
-        listed = instances[1].cli("directories", "list", "--json")
+        listed = instances[1].cli_here("directories", "list", "--json")
         assert len(json.loads(listed.stdout)) == 1, listed.stdout
     finally:
         stop_all(instances)

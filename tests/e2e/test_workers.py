@@ -218,7 +218,7 @@ def test_a_rotated_token_and_a_disabled_app_are_refused_by_every_worker_at_once(
     refused on both at the next request and on 10 new connections, the new one works on both; then the app
     disabled: refused on both."""
     conns = _connection_to_each_worker(pair)
-    rotated = pair.cli("apps", "rotate-token", pair.app["name"], "--json")
+    rotated = pair.cli_here("apps", "rotate-token", pair.app["name"], "--json")
     assert rotated.returncode == 0, rotated.stderr
     old, pair.app["token"] = pair.token, json.loads(rotated.stdout)["token"]
     try:
@@ -228,26 +228,26 @@ def test_a_rotated_token_and_a_disabled_app_are_refused_by_every_worker_at_once(
             assert_scim_error(pair.request("GET", "/Users?count=1", token=old), 401)
         for conn in conns.values():
             assert pair.request("GET", "/Users?count=1", conn=conn).status == 200
-        disabled = pair.cli("apps", "set", pair.app["name"], "enabled=false")
+        disabled = pair.cli_here("apps", "set", pair.app["name"], "enabled=false")
         assert disabled.returncode == 0, disabled.stderr
         for conn in conns.values():
             assert_scim_error(pair.request("GET", "/Users?count=1", conn=conn), 401)
     finally:
-        assert pair.cli("apps", "set", pair.app["name"], "enabled=true").returncode == 0
+        assert pair.cli_here("apps", "set", pair.app["name"], "enabled=true").returncode == 0
         for conn in conns.values():
             conn.close()
 
 
 def test_a_deleted_app_is_refused_by_every_worker_at_once(pair):
     """An app's token works on a keep-alive connection to each worker; the app deleted: 401 on both."""
-    created = pair.cli("apps", "create", "--name", unique("doomed"), "--provider", "okta", "--json")
+    created = pair.cli_here("apps", "create", "--name", unique("doomed"), "--provider", "okta", "--json")
     assert created.returncode == 0, created.stderr
     doomed = json.loads(created.stdout)
     conns = _connection_to_each_worker(pair)
     try:
         for conn in conns.values():
             assert pair.request("GET", "/Users?count=1", conn=conn, token=doomed["token"]).status == 200
-        deleted = pair.cli("apps", "delete", doomed["name"])
+        deleted = pair.cli_here("apps", "delete", doomed["name"])
         assert deleted.returncode == 0, deleted.stderr
         for conn in conns.values():
             assert_scim_error(pair.request("GET", "/Users?count=1", conn=conn, token=doomed["token"]), 401)
