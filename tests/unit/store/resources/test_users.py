@@ -82,3 +82,27 @@ def test_unlink_checks_the_version_writes_once_and_leaves_the_row_to_the_host(st
     assert not Membership.select().where(Membership.member_id == alice.id).exists()
     with pytest.raises(errors.NotFound):  # hidden from SCIM now
         users.unlink(directory.id, alice.id, 2)
+
+
+def test_a_write_sets_only_the_columns_that_change(store_db):
+    """SQLite rewrites every index on a column an UPDATE sets, changed or not: a displayName write must not set
+    the names (two unique indexes) or anything else it leaves as it was."""
+    from models import db
+
+    directory = Directory.select().first()
+    alice = _user(directory, "alice@example.com", host="alice")
+    users.write(alice, {"userName": "alice@example.com", "displayName": "Alice", "active": True}, "alice")
+    statements = []
+    execute = db.obj.execute_sql
+    db.obj.execute_sql = lambda sql, *args, **kwargs: statements.append(sql) or execute(sql, *args, **kwargs)
+    try:
+        users.write(User.get_by_id(alice.id), {"userName": "alice@example.com", "displayName": "Alice A",
+                                               "active": True}, "alice", values_changed=False)
+    finally:
+        del db.obj.execute_sql
+    (update,) = [sql for sql in statements if sql.startswith("UPDATE")]
+    assigned = update.split(" SET ")[1].split(" WHERE ")[0].replace('"', "").replace(" ", "").replace("%s", "?")
+    assert assigned.split(",") == ["display_name=?", "last_modified=?", "version=?"]
+    stored = User.get_by_id(alice.id)
+    assert (stored.display_name, stored.user_name, stored.host_username, stored.active, stored.version) == (
+        "Alice A", "alice@example.com", "alice", True, 3)
