@@ -52,13 +52,17 @@ class Http:
             except httpx.TransportError as exc:
                 error = unreachable(exc, url, stage)
                 if last or error.code not in RETRY_NETWORK:
-                    raise _explained(error, exc, url) from exc
+                    raise _explained(error, exc, url, self._probe_wait()) from exc
                 self._wait(attempt, None, f"{error.code} calling {url}")
                 continue
             if last or not self._retryable(response):
                 return response
             self._wait(attempt, response.headers.get("Retry-After"), f"{response.status_code} from {url}")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _probe_wait(self):
+        """How long a plain-HTTP probe after a failure may wait: HANDSHAKE_WAIT, at most the connect timeout."""
+        return min(HANDSHAKE_WAIT, self.client.timeout.connect or HANDSHAKE_WAIT)
 
     def _retryable(self, response):
         return response.status_code in RETRY_STATUSES or (self.retry_also is not None and self.retry_also(response))
@@ -83,61 +87,74 @@ class Http:
 
 def check_https(url, *, timeout, stage):
     """Raise Unreachable (plain_http) if url is https:// and its server speaks plain HTTP, known within about
-    HANDSHAKE_WAIT seconds instead of a whole timeout. A TCP connection that fails raises what the request
-    would (so nothing is waited for twice); every other outcome is left to the request, which names it."""
+    HANDSHAKE_WAIT seconds (at most the timeout) instead of a whole timeout. A TCP connection that fails, or a
+    server silent both to a handshake and to plain HTTP, raises what the request would (so nothing is waited for
+    twice); every other outcome is left to the request, which names it."""
     target = httpx.URL(url)
     if target.scheme != "https":
         return
-    address = (target.host, target.port or 443)
+    address, wait = (target.host, target.port or 443), min(HANDSHAKE_WAIT, timeout)
     try:
         connection = socket.create_connection(address, timeout=timeout)
     except OSError as exc:
         raise unreachable(_as_httpx(exc), url, stage) from exc
     with connection:
-        if _handshakes(connection, target.host):
-            return
-    if _answers_plain_http(target):
+        outcome = _handshake(connection, target.host, wait)
+    if outcome == "done":
+        return
+    answer = _plain_answer(target, wait)
+    if _is_plain_http(answer):
         raise plain_http(url)
+    if outcome == "silent" and not answer:
+        raise unreachable(httpx.ConnectTimeout(f"no TLS handshake in {wait} s"), url, stage)
 
 
-def _explained(error, exc, url):
+def _explained(error, exc, url, wait):
     """A failed TLS handshake, or a connection timing out, told as plain HTTP when that is what the server speaks
     (a certificate refused came from a TLS server: nothing to explain)."""
     handshake = error.code == "tls" and not caused_by(exc, ssl.SSLCertVerificationError)
     timed_out = error.code == "timeout" and error.stage == "connect"
     target = httpx.URL(url)
-    if (handshake or timed_out) and target.scheme == "https" and _answers_plain_http(target):
+    if (handshake or timed_out) and target.scheme == "https" and _is_plain_http(_plain_answer(target, wait)):
         return plain_http(url)
     return error
 
 
-def _handshakes(connection, host):
-    """Whether the server completes a TLS handshake in HANDSHAKE_WAIT (its certificate is not checked here)."""
+def _handshake(connection, host, wait):
+    """How a TLS handshake within wait seconds went: done, failed, or silent (no answer in time); the server's
+    certificate is not checked here."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    connection.settimeout(HANDSHAKE_WAIT)
+    connection.settimeout(wait)
     try:
         with context.wrap_socket(connection, server_hostname=host):
-            return True
+            return "done"
+    except TimeoutError:
+        return "silent"
     except (ssl.SSLError, OSError):
-        return False
+        return "failed"
 
 
 # What TLS servers answer a plain HTTP request with (nginx; Apache): they speak HTTPS, only not this way.
 _TLS_PORT_ANSWERS = (b"sent to HTTPS port", b"SSL-enabled server port")
 
 
-def _answers_plain_http(target):
-    """Whether the server at the URL's host and port answers a plain HTTP request as a plain HTTP server."""
+def _plain_answer(target, wait):
+    """What the server at the URL's host and port answers a plain HTTP request with in wait seconds (b"": nothing)."""
     answer = b""
     try:
-        with socket.create_connection((target.host, target.port or 443), timeout=HANDSHAKE_WAIT) as connection:
+        with socket.create_connection((target.host, target.port or 443), timeout=wait) as connection:
             connection.sendall(b"GET / HTTP/1.0\r\nHost: " + target.netloc + b"\r\nConnection: close\r\n\r\n")
             while len(answer) < 1024 and (chunk := connection.recv(1024)):
                 answer += chunk
     except OSError:  # refused, or quiet: whatever came before the timeout still counts
         pass
+    return answer
+
+
+def _is_plain_http(answer):
+    """Whether an answer to plain HTTP came from a plain HTTP server (not a TLS port saying it wants TLS)."""
     return answer.startswith(b"HTTP/") and not any(words in answer for words in _TLS_PORT_ANSWERS)
 
 

@@ -1,5 +1,7 @@
 """Test Connection: one distinct outcome, in admin words, for each way a source can fail, and OK."""
 
+import contextlib
+import socket
 import ssl
 
 import pytest
@@ -150,9 +152,20 @@ def test_a_pull_tells_plain_http_once_the_handshake_fails(plain_http_server):
     assert (caught.value.stage, caught.value.code) == ("tls", "plain_http")
 
 
-def test_a_silent_https_port_is_still_a_timeout(silent_port):
-    result = diagnose(ScimSource(f"https://127.0.0.1:{silent_port}/scim/v2", bearer_token="t"), timeout=0.5)
+def test_a_silent_https_port_is_still_a_timeout_known_from_the_probes_alone():
+    """Silent to a TLS handshake and to plain HTTP: a timeout, said without a third and fourth wait (the request,
+    then probing again), so the test takes about twice the caller's timeout, not the probes' own waits on top."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as listener:
+        port = listener.getsockname()[1]
+        result = diagnose(ScimSource(f"https://127.0.0.1:{port}/scim/v2", bearer_token="t"), timeout=0.5)
+        listener.setblocking(False)
+        attempts = 0
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                listener.accept()[0].close()
+                attempts += 1
     assert (result.stage, result.code) == ("connect", "timeout")
+    assert attempts == 2  # the handshake's connection and the plain-HTTP probe's
 
 
 def test_a_refused_certificate_is_not_taken_for_plain_http(tls_server):
