@@ -9,6 +9,7 @@ from playhouse.pool import PooledDatabase
 from .admin import AdminAccount, LoginFailure
 from .audit import AuditEvent, TrafficEntry
 from .base import BaseModel, db, new_id, utcnow
+from .checkpoints import BACKSTOP as CHECKPOINT_BACKSTOP
 from .directory import Directory
 from .group import Group, Membership
 from .host import HostGroup, HostMembership
@@ -23,6 +24,7 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "full",  # an acknowledged write survives a power loss too (WAL fsync per commit)
+    "wal_autocheckpoint": CHECKPOINT_BACKSTOP,  # a thread checkpoints (models/checkpoints.py); this is a backstop
 }
 
 __all__ = ["AdminAccount", "LoginFailure", "AuditEvent", "BaseModel", "Directory", "Group", "HostGroup", "HostMembership", "IdpApp", "Membership",

@@ -9,6 +9,7 @@ hand over to the next waiter at once. SQLite's busy timeout stays as the last re
 
 import atexit
 import collections
+import contextlib
 import fcntl
 import logging
 import os
@@ -17,6 +18,8 @@ import time
 
 from playhouse.db_url import register_database
 from playhouse.pool import PooledSqliteDatabase
+
+from .checkpoints import Checkpointer
 
 GATED_SCHEME = "gated"  # sqlite+gated:// in playhouse.db_url: the pooled database below
 WRITE_LOCKS = ("IMMEDIATE", "EXCLUSIVE")  # a DEFERRED (read) transaction never waits for a writer
@@ -117,8 +120,8 @@ class WriteGate:
         self._held.since = time.perf_counter()
         return True
 
-    def release(self):
-        """Free the gate if this thread holds it; safe to call when it does not."""
+    def release(self, counted=True):
+        """Free the gate if this thread holds it; safe to call when it does not. counted: a write's hold."""
         since = getattr(self._held, "since", None)
         if since is None:
             return
@@ -128,7 +131,18 @@ class WriteGate:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
-            HOLDS.add(time.perf_counter() - since)
+            if counted:
+                HOLDS.add(time.perf_counter() - since)
+
+    @contextlib.contextmanager
+    def held_for_checkpoint(self):
+        """The gate, held by a checkpoint's last pass (models/checkpoints.py); not counted as a write's hold."""
+        gated = self.acquire()
+        try:
+            yield
+        finally:
+            if gated:
+                self.release(counted=False)
 
     @property
     def held(self):
@@ -161,6 +175,7 @@ class GatedSqliteDatabase(PooledSqliteDatabase):
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         self.gate = WriteGate(database or "")
+        self.checkpoints = Checkpointer(database, self.gate.held_for_checkpoint) if self.gate.path else None
 
     def begin(self, lock_type=None):
         writing = (lock_type or self._lock_type or "").upper() in WRITE_LOCKS
@@ -177,6 +192,8 @@ class GatedSqliteDatabase(PooledSqliteDatabase):
             super().commit()
         finally:
             self.gate.release()  # a failed COMMIT is followed by a ROLLBACK, which needs no gate
+        if self.checkpoints is not None:
+            self.checkpoints.noted()  # the WAL grew: checkpointed on a thread, not in some later COMMIT
 
     def rollback(self):
         try:
@@ -185,6 +202,8 @@ class GatedSqliteDatabase(PooledSqliteDatabase):
             self.gate.release()
 
     def close_all(self):
+        if self.checkpoints is not None:
+            self.checkpoints.stop(wait=not self.gate.held)  # a round waiting for this thread's gate would never end
         super().close_all()
         self.gate.close()
 
