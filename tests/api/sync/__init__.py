@@ -161,3 +161,21 @@ def assert_state(puller, host, groups, host_groups):
     assert puller.users() == host
     assert puller.groups() == groups
     assert puller.host_groups() == host_groups
+
+
+def commits_by_phase(monkeypatch):
+    """A list that gets the cursor's phase each time a pull commits a batch; batches are allowed a minute, so only
+    the engine's own commit points (before a request to the source, at a page's end) end one."""
+    from provisioning.pull.state import Pull
+
+    commits, settle = [], Pull.settle
+
+    def counted(pull, now=False):
+        before = pull._batch
+        settle(pull, now)
+        if before is not None and pull._batch is None:
+            commits.append(pull.cursor.phase)
+
+    monkeypatch.setattr(Pull, "settle", counted)
+    monkeypatch.setattr("provisioning.pull.state.BATCH_SECONDS", 60.0)
+    return commits

@@ -7,6 +7,7 @@ import pytest
 from models import db
 from sync.client import ScimClient
 
+from . import commits_by_phase
 from .test_pull import FIRST_HOST, Killed, seed
 
 
@@ -33,20 +34,8 @@ def test_no_transaction_is_open_while_the_source_is_called(puller, idp_source):
 
 def test_the_writes_between_two_calls_to_the_source_share_one_commit(puller, idp_source, monkeypatch):
     """Three users on one page: one batch, so one commit for them, not three."""
-    from provisioning.pull.state import Pull
-
     seed(idp_source)
-    pulling, commits = puller(page_size=3), []
-    settle = Pull.settle
-
-    def counted(pull, now=False):
-        before = pull._batch
-        settle(pull, now)
-        if before is not None and pull._batch is None:
-            commits.append(pull.cursor.phase)
-
-    monkeypatch.setattr(Pull, "settle", counted)
-    monkeypatch.setattr("provisioning.pull.state.BATCH_SECONDS", 60.0)
+    pulling, commits = puller(page_size=3), commits_by_phase(monkeypatch)
     assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
     assert commits.count("users") == 1
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.okta import okta  # noqa: F401  (the fixture)
 
-from . import Puller, assert_state, created_events, settled
+from . import Puller, assert_state, commits_by_phase, created_events, settled
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAMES = ("alice@example.com", "bob@example.com", "carol@example.com")
@@ -91,20 +91,8 @@ def test_a_pages_groups_are_read_members_and_all_before_its_writes_which_share_o
                                                                                             monkeypatch):
     """Engineering and Sales on one page: both members' requests, then both writes in one batch (not a commit
     before each group's members are read)."""
-    from provisioning.pull.state import Pull
-
     seed(okta)
-    pulling, commits = puller(), []
-    settle = Pull.settle
-
-    def counted(pull, now=False):
-        before = pull._batch
-        settle(pull, now)
-        if before is not None and pull._batch is None:
-            commits.append(pull.cursor.phase)
-
-    monkeypatch.setattr(Pull, "settle", counted)
-    monkeypatch.setattr("provisioning.pull.state.BATCH_SECONDS", 60.0)
+    pulling, commits = puller(), commits_by_phase(monkeypatch)
     assert pulling.run()["counts"] == {"created": 3, "groups_created": 2}
     assert commits.count("groups") == 1
     assert_first_state(pulling)
