@@ -6,17 +6,13 @@ from models import Directory, Group, HostGroup, HostMembership, IdpApp, Membersh
 from rules import options as provisioning_options
 from rules.targets import targets_of
 from store.pages.paging import PAGE_SIZE, Page, clamped
-from store.pages.search import like, like_pattern
+from store.pages.search import named
 from store.pages.users import USER_COLUMNS, full_name
 
 
 def host_groups(text=None, directory_id=None, number=1, size=PAGE_SIZE):
     """A page of host groups matching a name search, by name, with member counts."""
-    condition = SQL("1 = 1")
-    if text:
-        condition &= like(HostGroup.name_lower, like_pattern(text.lower()))
-    if directory_id is not None:
-        condition &= HostGroup.directory == directory_id
+    condition = named(HostGroup.name_lower, text, HostGroup.directory, directory_id)
     total = HostGroup.select().where(condition).count()
     number, notice = clamped(number, total, size)
     rows = list(_host_group_query().where(condition).order_by(HostGroup.name_lower, HostGroup.id)

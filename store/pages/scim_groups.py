@@ -7,7 +7,7 @@ from models.audit import AuditEvent
 from rules import options as provisioning_options
 from rules.targets import targets_of
 from store.pages.paging import HISTORY_SIZE, PAGE_SIZE, Page, clamped
-from store.pages.search import like, like_pattern
+from store.pages.search import named
 from store.pages.users import USER_COLUMNS, full_name
 from store.trail import operations
 
@@ -16,11 +16,7 @@ SUGGESTIONS = 1000  # names a form suggests at most: a browser's list is for pic
 
 def scim_groups(text=None, directory_id=None, number=1, size=PAGE_SIZE):
     """A page of SCIM groups (the IdP's view), by directory then name, with user and nested-group counts."""
-    condition = SQL("1 = 1")
-    if text:
-        condition &= like(Group.display_name_lower, like_pattern(text.lower()))
-    if directory_id is not None:
-        condition &= Group.directory == directory_id
+    condition = named(Group.display_name_lower, text, Group.directory, directory_id)
     total = Group.select().where(condition).count()
     number, notice = clamped(number, total, size)
     rows = list(Group.select(Group.id, Group.display_name, Group.external_id, Group.last_modified,
