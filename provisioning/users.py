@@ -131,7 +131,7 @@ class _Planned:
     changes: dict
     idp_active: object
     host: str
-    rewrite: str
+    rewrite: str | None
 
 
 def _plan(options, row, current, incoming_for):
