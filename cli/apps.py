@@ -73,7 +73,8 @@ def apps():
 @click.option("--json", "as_json", is_flag=True, help='Print {"name","provider","base_url","token"} as JSON.')
 @with_appcontext
 def create(name, provider, method, directory, as_json):
-    """Create an app and print its SCIM base URL and bearer token (once)."""
+    """Create an app and print its SCIM base URL and bearer token (once); for --method rest, also the
+    sync-source command that says where it pulls from."""
     with db.connection_context():
         try:
             app, token = app_store.create(name, provider, method, directory)
