@@ -16,10 +16,12 @@ MAX_PAGE_SIZE = 1000  # Oracle IDCS: "1000 is the largest value that you can use
 
 @dataclass(frozen=True)
 class Check:
-    """What a connectivity check found: how many users and groups the source reports (None: not said)."""
+    """What a connectivity check found: how many users and groups the source reports (None: not said), and
+    where the API answered when that is not the source's endpoint (Keycloak 16 and older: under /auth)."""
 
     users: int | None
     groups: int | None
+    endpoint: str | None = None
 
 
 class ScimClient(Closing):

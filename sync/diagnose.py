@@ -58,4 +58,4 @@ def _found(source, found):
     counts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in ((found.users, "user"), (found.groups, "group"))
               if n is not None]
     listed = f": the source reports {' and '.join(counts)}" if counts else ""
-    return f"Connected to {source.endpoint}{listed}."
+    return f"Connected to {found.endpoint or source.endpoint}{listed}."

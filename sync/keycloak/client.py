@@ -54,7 +54,8 @@ class KeycloakClient(Closing):
             self.get_list(f"/groups/{quote(top[0]['id'], safe='')}/members", {"first": 0, "max": 1,
                                                                              "briefRepresentation": "true"})
         counted = self.get("/groups/count")
-        return Check(_integer(users), _integer(counted.get("count") if isinstance(counted, dict) else None))
+        return Check(_integer(users), _integer(counted.get("count") if isinstance(counted, dict) else None),
+                     endpoint=self.source.admin_url_at(self.credentials.prefix or ""))
 
     # --- the Admin REST API ----------------------------------------------------------------------
 

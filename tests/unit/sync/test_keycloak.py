@@ -151,6 +151,8 @@ def test_a_legacy_server_is_found_under_auth_and_the_admin_api_follows():
             "/realms/acme/protocol/openid-connect/token", "/auth/realms/acme/protocol/openid-connect/token",
             "/auth/realms/acme/protocol/openid-connect/token"]
         assert all(call.path.startswith("/auth/admin/realms/acme/") for call in fake.api_calls())
+        result = diagnose(fake.source(), **QUICK)
+        assert result.ok and result.message.startswith(f"Connected to {fake.url}/auth/admin/realms/acme")
 
 
 def test_a_proxy_path_prefix_in_the_base_url():
